@@ -1,0 +1,55 @@
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The CLI's environment, parsed once at start (conventions rule 1: only this
+ * file reads process.env). DIB's own variables (`DIB_*`, `ARCH`, …) are
+ * passed through to the engine untouched as `buildEnv`.
+ */
+const ZCliEnv = z.object({
+  /** Colon-separated element directories searched before Kiln's built-ins. */
+  ELEMENTS_PATH: z.string().optional(),
+  /** Target architecture; default: the host's, in Debian naming. */
+  ARCH: z.string().min(1).optional(),
+  /** Kiln's built-in elements directory; default: `elements/` of this checkout. */
+  KILN_BUILTIN_ELEMENTS: z.string().min(1).optional(),
+  /** Operational log level for the CLI's own messages. */
+  KILN_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** dib-run-parts' name filter override. */
+  RUN_PARTS_REGEX: z.string().optional(),
+});
+
+export type TCliEnv = z.infer<typeof ZCliEnv> & {
+  /** Every variable of the process environment, for DIB_* pass-through to builds. */
+  buildEnv: Record<string, string | undefined>;
+  /** Resolved built-in elements directory. */
+  builtinElements: string;
+};
+
+/** Parse the process environment; a bad value names the variable. */
+export function readCliEnv(source: NodeJS.ProcessEnv = process.env): TCliEnv {
+  const parsed = ZCliEnv.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`environment variable ${String(issue?.path[0])}: ${issue?.message}`);
+  }
+  const builtinElements =
+    parsed.data.KILN_BUILTIN_ELEMENTS ??
+    path.resolve(import.meta.dirname, "..", "..", "..", "elements");
+  return { ...parsed.data, buildEnv: { ...source }, builtinElements };
+}
+
+/** The host architecture in Debian's naming, as DIB defaults ARCH. */
+export function hostArch(): string {
+  const map: Record<string, string> = {
+    x64: "amd64",
+    arm64: "arm64",
+    arm: "armhf",
+    ia32: "i386",
+    ppc64: os.endianness() === "LE" ? "ppc64el" : "ppc64",
+    s390x: "s390x",
+    riscv64: "riscv64",
+  };
+  return map[process.arch] ?? process.arch;
+}

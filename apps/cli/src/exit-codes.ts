@@ -1,0 +1,28 @@
+import { KilnError, type KilnErrorCode } from "@kiln/engine/errors";
+
+/**
+ * One table from error code to exit status: 1 a hook failed (the user's
+ * build), 2 usage or input error, 3 host/system error.
+ */
+const EXIT_CODES: Record<KilnErrorCode, number> = {
+  ELEMENTS_PATH_UNSET: 2,
+  INVALID_ELEMENT_DIR: 2,
+  MISSING_ELEMENT: 2,
+  ALREADY_PROVIDED: 2,
+  MISSING_OS: 2,
+  DUPLICATE_HOOK: 2,
+  ELEMENT_FILE: 2,
+  PACKAGE_INSTALLS: 2,
+  PKG_MAP: 2,
+  BLOCK_DEVICE_CONFIG: 2,
+  USAGE: 2,
+  HOST: 3,
+  HOOK_FAILED: 1,
+  CANCELLED: 3,
+};
+
+/** Exit status for an error thrown by a command. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof KilnError) return EXIT_CODES[err.code];
+  return 3;
+}

@@ -1,0 +1,44 @@
+import { Command, CommanderError } from "commander";
+import { KilnError } from "@kiln/engine/errors";
+import { registerBuildCommand } from "./commands/build.ts";
+import { registerElementsCommand } from "./commands/elements.ts";
+import { registerRunPartsCommand } from "./commands/run-parts.ts";
+import { exitCodeFor } from "./exit-codes.ts";
+
+/** Build the `kiln` command tree. */
+export function createProgram(): Command {
+  const program = new Command("kiln")
+    .description("Kiln: DIB-compatible disk image builds, element tools and build agents")
+    .version("0.1.0")
+    .showHelpAfterError()
+    .exitOverride();
+  const elements = registerElementsCommand(program);
+  void elements;
+  registerRunPartsCommand(program);
+  registerBuildCommand(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/**
+ * Run the CLI; returns the exit code. Errors the user can act on print one
+ * line per message line, prefixed `kiln:`, never a stack trace.
+ */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await createProgram().parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed its message (or help/version).
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    const code = exitCodeFor(err);
+    const message = err instanceof Error ? err.message : String(err);
+    for (const line of message.split("\n")) process.stderr.write(`kiln: ${line}\n`);
+    if (!(err instanceof KilnError) && process.env.KILN_DEBUG) {
+      process.stderr.write(`${(err as Error).stack}\n`);
+    }
+    return code;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Named engine errors. Every error the engine throws is a `KilnError` with a
+ * stable `code`, so transports (CLI, tRPC, agent) map codes to exit statuses or
+ * HTTP codes in one table instead of matching message text.
+ */
+
+/** Stable machine-readable error codes. */
+export type KilnErrorCode =
+  | "ELEMENTS_PATH_UNSET"
+  | "INVALID_ELEMENT_DIR"
+  | "MISSING_ELEMENT"
+  | "ALREADY_PROVIDED"
+  | "MISSING_OS"
+  | "DUPLICATE_HOOK"
+  | "ELEMENT_FILE"
+  | "PACKAGE_INSTALLS"
+  | "PKG_MAP"
+  | "BLOCK_DEVICE_CONFIG"
+  | "USAGE"
+  | "HOST"
+  | "HOOK_FAILED"
+  | "CANCELLED";
+
+/** Base class: a failure the user can act on, with a one-line message. */
+export class KilnError extends Error {
+  constructor(
+    readonly code: KilnErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Thrown when no elements path was given and `ELEMENTS_PATH` is empty. */
+export class ElementsPathUnsetError extends KilnError {
+  constructor() {
+    super("ELEMENTS_PATH_UNSET", "$ELEMENTS_PATH must be set.");
+  }
+}
+
+/** Thrown when an elements-path entry is missing or not a directory. */
+export class InvalidElementDirError extends KilnError {
+  constructor(
+    readonly entry: string,
+    options?: { cause?: unknown },
+  ) {
+    super("INVALID_ELEMENT_DIR", `ELEMENTS_PATH entry '${entry}' is not a directory`, options);
+  }
+}
+
+/** Thrown when a requested or depended-on element exists nowhere on the path. */
+export class MissingElementError extends KilnError {
+  constructor(
+    readonly element: string,
+    readonly requiredBy?: string,
+  ) {
+    super(
+      "MISSING_ELEMENT",
+      `Element '${element}' not found` + (requiredBy ? ` (required by '${requiredBy}')` : ""),
+    );
+  }
+}
+
+/**
+ * Thrown when a name is provided twice in one expansion, or when a requested
+ * element is also provided by another element of the request.
+ */
+export class AlreadyProvidedError extends KilnError {
+  constructor(
+    message: string,
+    readonly conflicts: { name: string; providers: string[] }[],
+  ) {
+    super("ALREADY_PROVIDED", message);
+  }
+}
+
+/** Thrown when no element of the expansion provides `operating-system`. */
+export class MissingOSError extends KilnError {
+  constructor() {
+    super("MISSING_OS", "Please include an operating system element");
+  }
+}
+
+/** Thrown when two elements ship the same file name in the same hook directory. */
+export class DuplicateHookError extends KilnError {
+  constructor(
+    readonly dir: string,
+    readonly file: string,
+    readonly elements: [string, string],
+  ) {
+    super(
+      "DUPLICATE_HOOK",
+      `There is a duplicated hook in your elements: ${dir}/${file} is in both ` +
+        `'${elements[0]}' and '${elements[1]}'`,
+    );
+  }
+}
+
+/** Thrown when an element's file cannot be read or parsed; names the file. */
+export class ElementFileError extends KilnError {
+  constructor(
+    readonly file: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super("ELEMENT_FILE", `${file}: ${detail}`, options);
+  }
+}
