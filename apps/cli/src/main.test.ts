@@ -35,7 +35,9 @@ describe("kiln elements expand", () => {
       code: 0,
       stdout: "app lib os\n",
     });
-    const json = JSON.parse(kiln(["elements", "expand", "--elements-path", root, "--json", "app"]).stdout);
+    const json = JSON.parse(
+      kiln(["elements", "expand", "--elements-path", root, "--json", "app"]).stdout,
+    );
     expect(json.elements).toContainEqual({ name: "lib", path: path.join(root, "lib") });
     const env = kiln(["elements", "expand", "--env", "app"], { ELEMENTS_PATH: root });
     expect(env.stdout).toContain("export IMAGE_ELEMENT='app lib os'");
@@ -58,7 +60,9 @@ describe("kiln elements expand", () => {
       fs.mkdirSync(path.join(bad, "os", "element-deps"));
       const r = kiln(["elements", "expand", "--elements-path", bad, "os"]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toBe(`kiln: ${path.join(bad, "os", "element-deps")}: cannot read (EISDIR)\n`);
+      expect(r.stderr).toBe(
+        `kiln: ${path.join(bad, "os", "element-deps")}: cannot read (EISDIR)\n`,
+      );
     } finally {
       t.cleanup();
     }

@@ -2,6 +2,8 @@ import { Command, CommanderError } from "commander";
 import { KilnError } from "@kiln/engine/errors";
 import { registerBuildCommand } from "./commands/build.ts";
 import { registerElementsCommand } from "./commands/elements.ts";
+import { registerPackageInstallsCommand } from "./commands/package-installs.ts";
+import { registerPkgMapCommand } from "./commands/pkg-map.ts";
 import { registerRunPartsCommand } from "./commands/run-parts.ts";
 import { exitCodeFor } from "./exit-codes.ts";
 
@@ -15,6 +17,8 @@ export function createProgram(): Command {
   const elements = registerElementsCommand(program);
   void elements;
   registerRunPartsCommand(program);
+  registerPackageInstallsCommand(program);
+  registerPkgMapCommand(program);
   registerBuildCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

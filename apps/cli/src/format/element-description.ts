@@ -10,7 +10,12 @@ export function formatElementDescription(d: ElementDescription): string {
   field("provides", d.provides.join(" ") || "-");
   field("environment", d.environment.join(" ") || "-");
   field("bin", d.bin.join(" ") || "-");
-  field("packages", d.files.packageInstalls.join(" ") || "-");
+  field(
+    "packages",
+    d.packages
+      .map((p) => `${p.name}(${p.phase}${p.action === "install" ? "" : `,${p.action}`})`)
+      .join(" ") || "-",
+  );
   field("pkg-map", d.files.pkgMap ? "yes" : "-");
   field("block-device", d.files.blockDevice.join(" ") || "-");
   const phases = Object.entries(d.hooks);

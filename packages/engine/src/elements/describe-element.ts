@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { listEnvironmentFiles, listRunParts } from "../hooks/list-run-parts.ts";
 import type { Logger } from "../logger.ts";
+import { loadPackageInstalls } from "../packages/load-package-installs.ts";
 import { PHASES, type TPhase } from "../plan/phases.ts";
 import { readDirNames, readListFile } from "./read-names.ts";
 import type { ElementRef } from "./types.ts";
@@ -16,6 +17,8 @@ export interface ElementDescription extends ElementRef {
   environment: string[];
   /** Files in bin/ (installed to /usr/local/bin by install-bin). */
   bin: string[];
+  /** Packages from package-installs files: name, phase and what happens to it. */
+  packages: { name: string; phase: string; action: "install" | "uninstall" | "build-only" }[];
   /** Which optional data files the element ships. */
   files: {
     packageInstalls: string[];
@@ -33,7 +36,7 @@ export interface DescribeElementOptions {
 /** Read an element's directory into an `ElementDescription`. */
 export function describeElement(
   ref: ElementRef,
-  _options: DescribeElementOptions = {},
+  options: DescribeElementOptions = {},
 ): ElementDescription {
   const entries = new Set(readDirNames(ref.path));
   const hooks: Partial<Record<TPhase, string[]>> = {};
@@ -49,6 +52,15 @@ export function describeElement(
     provides: readListFile(path.join(ref.path, "element-provides")),
     hooks,
     environment: listEnvironmentFiles(path.join(ref.path, "environment.d")),
+    packages: loadPackageInstalls({ elementDir: ref.path, logger: options.logger }).flatMap((f) =>
+      f.packages.flatMap((p) =>
+        p.rules.map((r) => ({
+          name: p.name,
+          phase: r.phase,
+          action: r.buildOnly ? ("build-only" as const) : r.uninstall ? ("uninstall" as const) : ("install" as const),
+        })),
+      ),
+    ),
     bin: entries.has("bin") ? readDirNames(path.join(ref.path, "bin")).sort() : [],
     files: {
       packageInstalls: ["package-installs.json", "package-installs.yaml"].filter((f) =>
