@@ -2,6 +2,8 @@ import { Command, CommanderError } from "commander";
 import { KilnError } from "@kiln/engine/errors";
 import { registerBuildCommand } from "./commands/build.ts";
 import { registerElementsCommand } from "./commands/elements.ts";
+import { registerElementsLintCommand } from "./commands/elements-lint.ts";
+import { cliContext } from "./context.ts";
 import { registerPackageInstallsCommand } from "./commands/package-installs.ts";
 import { registerPkgMapCommand } from "./commands/pkg-map.ts";
 import { registerRunPartsCommand } from "./commands/run-parts.ts";
@@ -15,7 +17,7 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   const elements = registerElementsCommand(program);
-  void elements;
+  registerElementsLintCommand(elements, { elementsPath: cliContext().env.ELEMENTS_PATH });
   registerRunPartsCommand(program);
   registerPackageInstallsCommand(program);
   registerPkgMapCommand(program);

@@ -48,7 +48,9 @@ async function run(args: string[], env: Record<string, string> = {}) {
 
 describe("kiln block-device plan", () => {
   it("--json prints call order, mounts, fstab and the MBR layout", async () => {
-    const out = JSON.parse(await run(["--config", configFile(MBR), "--json", "--image-size", "2GiB"]));
+    const out = JSON.parse(
+      await run(["--config", configFile(MBR), "--json", "--image-size", "2GiB"]),
+    );
     expect(out.call_order).toEqual([
       "image0",
       "root",
@@ -58,14 +60,32 @@ describe("kiln block-device plan", () => {
     ]);
     expect(out.fstab).toEqual(["LABEL=cloudimg-rootfs / ext4 defaults 0 1"]);
     expect(out.mount_order).toEqual([
-      { mount_point: "/", node: "mount_mkfs_root", filesystem: "mkfs_root", fs_type: "ext4", label: "cloudimg-rootfs" },
+      {
+        mount_point: "/",
+        node: "mount_mkfs_root",
+        filesystem: "mkfs_root",
+        fs_type: "ext4",
+        label: "cloudimg-rootfs",
+      },
     ]);
-    expect(out.tables[0].layout.partitions[0]).toMatchObject({ name: "root", number: 1, offset: 1048576, startLba: 2048 });
+    expect(out.tables[0].layout.partitions[0]).toMatchObject({
+      name: "root",
+      number: 1,
+      offset: 1048576,
+      startLba: 2048,
+    });
     expect(out.getval["root-label"]).toBe("cloudimg-rootfs");
   });
 
   it("prints readable tables, with the root fs type and label from the flags", async () => {
-    const out = await run(["--config", configFile(MBR), "--root-fs-type", "xfs", "--image-size", "1GiB"]);
+    const out = await run([
+      "--config",
+      configFile(MBR),
+      "--root-fs-type",
+      "xfs",
+      "--image-size",
+      "1GiB",
+    ]);
     expect(out).toContain("Call order:");
     expect(out).toMatch(/\n {2}3 +mkfs_root +mkfs +root\n/);
     expect(out).toContain("LABEL=img-rootfs / xfs defaults 0 1");
@@ -73,7 +93,9 @@ describe("kiln block-device plan", () => {
   });
 
   it("reports a bad config and a missing file in one line", async () => {
-    const bad = configFile("- local_loop: {name: image0}\n- mkfs: {name: r, base: image0, type: zfs}\n");
+    const bad = configFile(
+      "- local_loop: {name: image0}\n- mkfs: {name: r, base: image0, type: zfs}\n",
+    );
     await expect(run(["--config", bad])).rejects.toThrow(
       `block-device config: ${bad}: node 'r' (line 2): mkfs.type 'zfs' is not supported`,
     );

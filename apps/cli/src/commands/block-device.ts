@@ -31,7 +31,10 @@ export interface BlockDeviceCommandDeps {
   context?: () => CliContext;
 }
 
-export function registerBlockDeviceCommand(program: Command, deps: BlockDeviceCommandDeps = {}): void {
+export function registerBlockDeviceCommand(
+  program: Command,
+  deps: BlockDeviceCommandDeps = {},
+): void {
   const getContext = deps.context ?? cliContext;
   const group = program
     .command("block-device")
