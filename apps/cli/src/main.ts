@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { KilnError } from "@kiln/engine/errors";
+import { registerBlockDeviceCommand } from "./commands/block-device.ts";
 import { registerBuildCommand } from "./commands/build.ts";
 import { registerElementsCommand } from "./commands/elements.ts";
 import { registerElementsLintCommand } from "./commands/elements-lint.ts";
@@ -21,6 +22,7 @@ export function createProgram(): Command {
   registerRunPartsCommand(program);
   registerPackageInstallsCommand(program);
   registerPkgMapCommand(program);
+  registerBlockDeviceCommand(program);
   registerBuildCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

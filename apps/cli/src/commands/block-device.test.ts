@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { silentLogger } from "@kiln/engine/logger";
 import { readCliEnv } from "../env.ts";
 import { registerBlockDeviceCommand } from "./block-device.ts";
@@ -25,8 +25,12 @@ const MBR = `
               fsck-passno: 1
 `;
 
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 function configFile(text: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-cli-bd-"));
+  dirs.push(dir);
   const file = path.join(dir, "bd.yaml");
   fs.writeFileSync(file, text);
   return file;
