@@ -50,32 +50,42 @@ describe("expandElements", () => {
     expect(expand(tree, ["os", "vm", "block-device-mbr"])).toEqual(["os", "vm", "block-device-mbr"]);
   });
 
-  it("never expands a name that an element of the closure provides (DIB: hash-order luck)", () => {
-    // X deps {P, V}; P provides V; V (a real element) deps D. DIB gives {X,P} or {X,P,D}.
+  it("walks dependencies in byte order where DIB depends on hash order", () => {
+    // X deps {P, V}; P provides V; V (a real element) deps D. DIB gives {X,P} or
+    // {X,P,D} depending on PYTHONHASHSEED; Kiln always takes the byte-order walk.
     const tree = {
-      X: { deps: ["P", "V"], provides: ["operating-system"] },
+      X: { deps: ["V", "P"], provides: ["operating-system"] },
       P: { provides: ["V"] },
       V: { deps: ["D"] },
       D: {},
     };
     expect(expand(tree, ["X"])).toEqual(["X", "P"]);
-    // The same with names that sort the other way round.
     const flipped = {
       X: { deps: ["A", "Z"], provides: ["operating-system"] },
       Z: { provides: ["A"] },
       A: { deps: ["D"] },
       D: {},
     };
-    expect(expand(flipped, ["X"])).toEqual(["X", "Z"]);
+    expect(expand(flipped, ["X"])).toEqual(["X", "Z", "D"]);
   });
 
-  it("does not let a conflict on a skipped branch fail the build", () => {
+  it("expands a provided real element reached before its provider, as DIB always does", () => {
     const tree = {
-      X: { deps: ["V", "Z"], provides: ["operating-system"] },
-      V: { provides: ["W"] },
-      Z: { provides: ["V", "W"] },
+      X: { deps: ["V", "Q"], provides: ["operating-system"] },
+      Q: { deps: ["P"] },
+      P: { provides: ["V", "W"] },
+      V: { deps: ["D"] },
+      D: {},
     };
-    expect(expand(tree, ["X"])).toEqual(["X", "Z"]);
+    expect(expand(tree, ["X"])).toEqual(["X", "Q", "P", "D"]);
+  });
+
+  it("raises a double provider where the walk meets it, before other checks", () => {
+    const tree = {
+      b: { deps: ["ghost"], provides: ["d", "operating-system"] },
+      c: { provides: ["b", "d"] },
+    };
+    expect(() => expand(tree, ["b", "c"])).toThrow("d: already provided by ['b']");
   });
 
   it("reports a missing element with DIB's message", () => {

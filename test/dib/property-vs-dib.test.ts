@@ -1,0 +1,274 @@
+// Random element trees and hook names: Kiln's expansion, run-parts order and
+// build plan must match what real DIB gives. Where DIB's result depends on set
+// order, the batch driver enumerates orders and any DIB result is accepted.
+import fs from "node:fs";
+import path from "node:path";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { expandElements } from "../../packages/engine/src/elements/expand-elements.ts";
+import { findElements } from "../../packages/engine/src/elements/find-elements.ts";
+import { listRunParts } from "../../packages/engine/src/hooks/list-run-parts.ts";
+import {
+  dibAvailable,
+  dibExpandBatch,
+  dibHooksPlan,
+  dibRunPartsList,
+  type DibOutcome,
+} from "../support/dib-oracle.ts";
+import {
+  createElementTree,
+  makeTempRoot,
+  writeHookDir,
+  type TreeSpec,
+} from "../support/element-tree.ts";
+import { runKiln } from "../support/kiln-cli.ts";
+
+const noDib = !dibAvailable();
+const SEED = 20261130;
+const root = makeTempRoot("kiln-prop-");
+afterAll(() => root.cleanup());
+let caseNo = 0;
+/** How many generated cases DIB expanded / rejected / answered order-dependently. */
+const stats = { ok: 0, error: 0, orderDependent: 0 };
+
+const REAL = ["a", "b", "c", "d", "e", "f", "g", "h", "os1", "os2"];
+const VIRTUAL = ["v1", "v2", "operating-system"];
+
+interface Case {
+  tree: TreeSpec;
+  requested: string[];
+}
+
+/** `providesReal`: may a provided name also be a real element (DIB's order-sensitive zone)? */
+function treeCase(providesReal: boolean): fc.Arbitrary<Case> {
+  const provPool = providesReal ? [...VIRTUAL, ...REAL.slice(0, 4)] : VIRTUAL;
+  const element = fc.record({
+    deps: fc.subarray([...REAL, "v1", "v2"], { maxLength: 3 }),
+    provides: fc.subarray(provPool, { maxLength: 2 }),
+  });
+  return fc
+    .record({
+      names: fc.subarray(REAL, { minLength: 2, maxLength: 8 }),
+      specs: fc.array(element, { minLength: 8, maxLength: 8 }),
+      requested: fc.array(fc.constantFrom(...REAL, ...VIRTUAL), { maxLength: 2 }),
+      // Most cases get a requested OS element so DIB succeeds often enough;
+      // the rest (and the 1-in-10 missing dependency) exercise the errors.
+      osFirst: fc.integer({ min: 0, max: 9 }).map((n) => n < 8),
+      ghostAt: fc.integer({ min: 0, max: 79 }),
+    })
+    .map(({ names, specs, requested, osFirst, ghostAt }) => {
+      const elements: TreeSpec["elements"] = {};
+      names.forEach((n, i) => {
+        const s = specs[i] ?? { deps: [], provides: [] };
+        const deps = ghostAt === i ? [...s.deps, "ghost"] : s.deps;
+        const provides = s.provides.filter(
+          (p) => p !== n && (!osFirst || p !== "operating-system"),
+        );
+        elements[n] = { deps, provides };
+      });
+      const first = names[0] as string;
+      if (osFirst) elements[first]?.provides?.push("operating-system");
+      return {
+        tree: { elements },
+        requested: osFirst ? [first, ...requested] : requested.length ? requested : [first],
+      };
+    });
+}
+
+function describeOutcome(o: DibOutcome): string {
+  return o.ok
+    ? `ok {${Object.keys(o.elements).sort().join(" ")}}`
+    : `error ${JSON.stringify(o.message.trimEnd())}`;
+}
+
+/** Kiln in-process; the same normalisation as the oracle's outcomes. */
+function kilnOutcome(dir: string, requested: string[]): string {
+  try {
+    const refs = expandElements({ requested, elements: findElements({ elementsPath: dir }) });
+    return `ok {${refs
+      .map((r) => r.name)
+      .sort()
+      .join(" ")}}`;
+  } catch (err) {
+    return `error ${JSON.stringify((err as Error).message)}`;
+  }
+}
+
+function matches(kiln: string, o: DibOutcome): boolean {
+  if (o.ok) return kiln === describeOutcome(o);
+  // Kiln may add context after DIB's message (e.g. "(required by 'x')").
+  return (
+    kiln.startsWith("error ") &&
+    (o.message === ""
+      ? true
+      : kiln.includes(o.message.trimEnd().replace(/["\\]/g, (c) => "\\" + c)))
+  );
+}
+
+function checkExpansion(c: Case): void {
+  const dir = createElementTree(c.tree, { root: root.dir, name: `t${caseNo++}` }).dir;
+  const [res] = dibExpandBatch([{ id: "p", path: dir, elements: c.requested, maxTrials: 1000 }]);
+  const outcomes = res?.outcomes ?? [];
+  const kiln = kilnOutcome(dir, c.requested);
+  if (outcomes.length > 1) stats.orderDependent++;
+  else if (outcomes[0]?.ok) stats.ok++;
+  else stats.error++;
+  if (!outcomes.some((o) => matches(kiln, o))) {
+    throw new Error(
+      `request ${JSON.stringify(c.requested)} tree ${JSON.stringify(c.tree.elements)}\n` +
+        `  kiln: ${kiln}\n  dib${res?.exhaustive ? "" : " (sampled)"}: ${outcomes.map(describeOutcome).join(" | ")}`,
+    );
+  }
+}
+
+const HOOK_NAME = fc
+  .tuple(
+    fc.constantFrom(
+      "",
+      "0",
+      "00",
+      "01",
+      "1",
+      "9",
+      "10",
+      "100",
+      "-5",
+      "-0",
+      "+3",
+      "99999999999999999999",
+      " 2",
+    ),
+    fc.constantFrom("", "-", "_", ".", "--"),
+    fc.constantFrom("", "a", "b", "Z", "up", "x.sh", "a-1", "é"),
+  )
+  .map(([n, s, w]) => n + s + w)
+  .filter((n) => n !== "" && n !== "." && n !== ".." && !n.includes("/"));
+
+describe.skipIf(noDib)("property: Kiln vs DIB", () => {
+  it("expansion, provided names never real elements", () => {
+    fc.assert(
+      fc.property(treeCase(false), (c) => checkExpansion(c)),
+      { numRuns: 150, seed: SEED },
+    );
+  }, 60_000);
+
+  it("expansion, provided names may be real elements", () => {
+    fc.assert(
+      fc.property(treeCase(true), (c) => checkExpansion(c)),
+      { numRuns: 100, seed: SEED },
+    );
+    console.info(`expansion cases (both properties): ${JSON.stringify(stats)}`);
+    expect(stats.ok).toBeGreaterThan(10);
+  }, 60_000);
+
+  it("run-parts order of random hook names", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(HOOK_NAME, { minLength: 0, maxLength: 12 }),
+        fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+        (names, execBits) => {
+          const dir = writeHookDir(
+            path.join(root.dir, `rp${caseNo++}`),
+            names.map((name, i) => ({ name, kind: execBits[i] === false ? "plain" : "exec" })),
+          );
+          const dib = dibRunPartsList(dir).stdout;
+          const kiln = listRunParts(dir)
+            .map((n) => `${dir}/${n}\n`)
+            .join("");
+          expect(kiln, JSON.stringify(names)).toBe(dib);
+        },
+      ),
+      { numRuns: 150, seed: SEED },
+    );
+  }, 60_000);
+
+  it("build --dry-run phases and environment order (CLI)", async () => {
+    // DIB's generate_hooks word-splits names (spec §2.3), so no blanks here.
+    const noBlank = HOOK_NAME.filter((n) => !/\s/.test(n));
+    const hooksArb = fc.uniqueArray(noBlank, { maxLength: 6 });
+    // Trees that expand (one requested OS element, deps among real elements),
+    // so the comparison is about hooks; duplicates are dropped so DIB merges.
+    const arb = fc.record({
+      tree: fc
+        .record({
+          names: fc.subarray(REAL.slice(0, 8), { minLength: 1, maxLength: 6 }),
+          deps: fc.array(fc.subarray(REAL.slice(0, 8), { maxLength: 3 }), {
+            minLength: 8,
+            maxLength: 8,
+          }),
+        })
+        .map(({ names, deps }): Case => {
+          const elements: TreeSpec["elements"] = {
+            os1: { provides: ["operating-system"], deps: names.slice(0, 2) },
+          };
+          names.forEach(
+            (n, i) => (elements[n] = { deps: (deps[i] ?? []).filter((d) => names.includes(d)) }),
+          );
+          return { tree: { elements }, requested: ["os1", ...names.slice(2, 3)] };
+        }),
+      hooks: fc.array(
+        fc.record({
+          install: hooksArb,
+          root: hooksArb,
+          env: fc.uniqueArray(noBlank, { maxLength: 3 }),
+        }),
+        { minLength: 9, maxLength: 9 },
+      ),
+    });
+    const samples = fc.sample(arb, { numRuns: 16, seed: SEED });
+    const failures: string[] = [];
+    let compared = 0;
+    for (const { tree, hooks } of samples) {
+      const seen = { install: new Set<string>(), root: new Set<string>(), env: new Set<string>() };
+      const fresh = (k: keyof typeof seen, names: string[]): string[] =>
+        names.filter((n) => !seen[k].has(n) && seen[k].add(n));
+      Object.values(tree.tree.elements).forEach((e, i) => {
+        const h = hooks[i];
+        if (!h) return;
+        e.hooks = { "install.d": fresh("install", h.install), "root.d": fresh("root", h.root) };
+        e.env = fresh("env", h.env);
+      });
+      const dir = createElementTree(tree.tree, { root: root.dir, name: `b${caseNo++}` }).dir;
+      const dib = dibHooksPlan(tree.requested, dir, root.dir);
+      const kiln = await runKiln(
+        ["build", "--dry-run", "--json", "-n", "-a", "amd64", ...tree.requested],
+        {
+          env: { ELEMENTS_PATH: dir, KILN_BUILTIN_ELEMENTS: path.join(root.dir, "empty") },
+        },
+      );
+      const label = `request ${JSON.stringify(tree.requested)} tree ${JSON.stringify(tree.tree.elements)}`;
+      if (!dib.ok || kiln.exitCode !== 0) {
+        if (dib.ok !== (kiln.exitCode === 0))
+          failures.push(
+            `${label}\n  kiln exit ${kiln.exitCode} ${kiln.stderr.trim()}\n  dib ${dib.ok ? "ok" : dib.message}`,
+          );
+        continue;
+      }
+      compared++;
+      const plan = JSON.parse(kiln.stdout) as {
+        phases: Record<string, { name: string }[]>;
+        environment: { name: string }[];
+      };
+      for (const phase of ["root.d", "install.d"]) {
+        const want = dib.phases.get(phase) ?? [];
+        const got = (plan.phases[phase] ?? []).map((h) => h.name);
+        if (want.join(" ") !== got.join(" "))
+          failures.push(
+            `${label}\n  ${phase}: kiln ${JSON.stringify(got)} dib ${JSON.stringify(want)}`,
+          );
+      }
+      const env = plan.environment.map((e) => e.name);
+      if (env.join(" ") !== dib.environment.join(" "))
+        failures.push(
+          `${label}\n  environment: kiln ${JSON.stringify(env)} dib ${JSON.stringify(dib.environment)}`,
+        );
+    }
+    expect(failures.join("\n")).toBe("");
+    console.info(
+      `build plans compared on ${compared}/${samples.length} trees (others: both failed)`,
+    );
+    expect(compared).toBeGreaterThanOrEqual(4);
+  }, 60_000);
+});
+
+fs.mkdirSync(path.join(root.dir, "empty"), { recursive: true });
