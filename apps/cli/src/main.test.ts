@@ -92,7 +92,10 @@ describe("kiln build --dry-run", () => {
   });
 
   it("names both elements of a duplicated hook", () => {
-    const r = kiln(["build", "--dry-run", "-n", "app", "dup"], { ELEMENTS_PATH: root });
+    const r = kiln(["build", "--dry-run", "-n", "app", "dup"], {
+      ELEMENTS_PATH: root,
+      KILN_BUILTIN_ELEMENTS: root,
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("install.d/20-app is in both 'app' and 'dup'");
   });
