@@ -19,10 +19,19 @@ export function createCliLogger(options: { level: Level; json?: boolean }): Logg
     };
   }
   const min = LEVELS.indexOf(options.level);
-  const line = (level: Level) => (msg: string) => {
+  const line = (level: Level) => (msg: string, fields?: Record<string, unknown>) => {
     if (LEVELS.indexOf(level) < min) return;
     const tag = level === "info" ? "" : `${level === "warn" ? "warning" : level}: `;
-    process.stderr.write(`kiln: ${tag}${msg}\n`);
+    process.stderr.write(`kiln: ${tag}${msg}${formatFields(fields)}\n`);
   };
   return { debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error") };
+}
+
+/** ` key=value …` for a human reader; objects as compact JSON. */
+function formatFields(fields: Record<string, unknown> | undefined): string {
+  if (!fields) return "";
+  const parts = Object.entries(fields)
+    .filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`);
+  return parts.length ? ` (${parts.join(" ")})` : "";
 }

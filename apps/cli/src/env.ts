@@ -18,6 +18,14 @@ const ZCliEnv = z.object({
   KILN_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** dib-run-parts' name filter override. */
   RUN_PARTS_REGEX: z.string().optional(),
+  /** Parent directory of build directories (DIB's TMP_DIR); default /tmp. */
+  TMP_DIR: z.string().min(1).default("/tmp"),
+  /** Image cache (debootstrap tarballs, apt debs); `--image-cache` wins. Default: $XDG_CACHE_HOME/kiln. */
+  DIB_IMAGE_CACHE: z.string().min(1).optional(),
+  /** Base of the default cache directory. */
+  XDG_CACHE_HOME: z.string().min(1).optional(),
+  /** Home directory, for the default cache directory. */
+  HOME: z.string().min(1).default("/root"),
 });
 
 export type TCliEnv = z.infer<typeof ZCliEnv> & {
@@ -25,6 +33,8 @@ export type TCliEnv = z.infer<typeof ZCliEnv> & {
   buildEnv: Record<string, string | undefined>;
   /** Resolved built-in elements directory. */
   builtinElements: string;
+  /** Resolved default image cache directory. */
+  cacheDir: string;
 };
 
 /** Parse the process environment; a bad value names the variable. */
@@ -37,7 +47,10 @@ export function readCliEnv(source: NodeJS.ProcessEnv = process.env): TCliEnv {
   const builtinElements =
     parsed.data.KILN_BUILTIN_ELEMENTS ??
     path.resolve(import.meta.dirname, "..", "..", "..", "elements");
-  return { ...parsed.data, buildEnv: { ...source }, builtinElements };
+  const cacheDir =
+    parsed.data.DIB_IMAGE_CACHE ??
+    path.join(parsed.data.XDG_CACHE_HOME ?? path.join(parsed.data.HOME, ".cache"), "kiln");
+  return { ...parsed.data, buildEnv: { ...source }, builtinElements, cacheDir };
 }
 
 /** The host architecture in Debian's naming, as DIB defaults ARCH. */

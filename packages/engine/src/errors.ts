@@ -108,3 +108,27 @@ export class ElementFileError extends KilnError {
     super("ELEMENT_FILE", `${file}: ${detail}`, options);
   }
 }
+
+/** Thrown when a hook (or an environment.d file) exits non-zero: the user's failure. */
+export class HookFailedError extends KilnError {
+  constructor(
+    readonly phase: string,
+    readonly element: string,
+    readonly script: string,
+    readonly exitCode: number,
+    readonly signal?: string,
+  ) {
+    super(
+      "HOOK_FAILED",
+      `hook ${phase}/${script} of element '${element}' failed with exit code ${exitCode}` +
+        (signal ? ` (killed by ${signal})` : ""),
+    );
+  }
+}
+
+/** Thrown when a build is cancelled through its AbortSignal. */
+export class BuildCancelledError extends KilnError {
+  constructor(reason = "build cancelled") {
+    super("CANCELLED", reason);
+  }
+}

@@ -5,6 +5,9 @@ import { planBuild, planToJson } from "@kiln/engine/plan/plan-build";
 import { cliContext } from "../context.ts";
 import { hostArch } from "../env.ts";
 import { formatPlan } from "../format/plan.ts";
+import { exitCodeFor } from "../exit-codes.ts";
+import { runLocalBuild } from "../local-build.ts";
+import { jsonRenderer, textRenderer } from "../render/render-events.ts";
 
 interface BuildFlags {
   output?: string;
@@ -24,6 +27,7 @@ interface BuildFlags {
   keepOnFailure?: boolean;
   dryRun?: boolean;
   json?: boolean;
+  logFormat: "text" | "json";
 }
 
 /** `kiln build` (and `disk-image-create`): disk-image-create's flags. */
@@ -49,7 +53,8 @@ export function registerBuildCommand(program: Command): void {
     .option("--keep-on-failure", "keep the build directory when the build fails")
     .option("--dry-run", "resolve and print the plan; run nothing")
     .option("--json", "with --dry-run: print the plan as JSON")
-    .action((elements: string[], flags: BuildFlags) => {
+    .option("--log-format <format>", "text (default) or json: one event per line", "text")
+    .action(async (elements: string[], flags: BuildFlags, command: Command) => {
       const { env, logger, out } = cliContext();
       const request = toRequest(elements, flags, env.ARCH ?? hostArch());
       const elementsPath = [
@@ -64,13 +69,34 @@ export function registerBuildCommand(program: Command): void {
         env: { ...env.buildEnv, ARCH: request.arch },
         logger,
       });
-      if (!flags.dryRun) {
-        throw new KilnError(
-          "USAGE",
-          "image builds are not available yet (the chroot pipeline lands with issue 3); use --dry-run",
-        );
+      if (flags.dryRun) {
+        out(flags.json ? JSON.stringify(planToJson(plan), null, 2) + "\n" : formatPlan(plan));
+        return;
       }
-      out(flags.json ? JSON.stringify(planToJson(plan), null, 2) + "\n" : formatPlan(plan));
+      const write = (text: string) => process.stdout.write(text);
+      const renderer =
+        flags.logFormat === "json"
+          ? jsonRenderer(write)
+          : textRenderer({
+              write,
+              tty: Boolean(process.stdout.isTTY),
+              columns: () => process.stdout.columns ?? 100,
+            });
+      const result = await runLocalBuild({
+        request,
+        elementsPath,
+        env: { ...env.buildEnv, ARCH: request.arch },
+        args: command.parent ? process.argv.slice(2) : elements,
+        cwd: process.cwd(),
+        tmpDir: env.TMP_DIR,
+        imageCache: request.imageCache ?? env.cacheDir,
+        renderer,
+        logger,
+      });
+      if (result.status !== "succeeded" && result.error) {
+        logger.error(result.error.message);
+        process.exitCode = exitCodeFor(result.error);
+      }
     });
 }
 

@@ -45,3 +45,11 @@ export const ZBuildRequest = z.object({
   keepOnFailure: z.boolean().default(false),
 });
 export type TBuildRequest = z.infer<typeof ZBuildRequest>;
+
+/** `-o NAME`: one trailing `.<type>` is dropped when exactly one type is asked (DIB). */
+export function imageBaseName(req: Pick<TBuildRequest, "imageName" | "types">): string {
+  const only = req.types.length === 1 ? req.types[0] : undefined;
+  return only && req.imageName.endsWith(`.${only}`)
+    ? req.imageName.slice(0, -only.length - 1)
+    : req.imageName;
+}

@@ -42,7 +42,7 @@ export interface BuildPlan {
   phases: Record<TPhase, PlannedFile[]>;
   /** environment.d files in the order they are sourced before each phase. */
   environment: PlannedFile[];
-  /** The merged hooks tree the pipeline materialises as `$TMP_HOOKS_PATH`. */
+  /** The merged hooks tree the pipeline materialises as `$TMP_HOOKS_PATH` (install types not applied). */
   merged: MergedHooks;
 }
 
@@ -62,12 +62,16 @@ export function planBuild(options: PlanBuildOptions): BuildPlan {
   });
   const elements = expandElements({ requested: request, elements: all, logger: options.logger });
   const merged = mergeHooks(elements);
-  if (elements.some((e) => e.name === "install-types")) applyInstallTypes(merged, options.env);
+  // The hooks tree is written as merged; the install-types element links its
+  // hooks at build time, so only the listing applies them here.
+  const runnableTree: MergedHooks = new Map([...merged].map(([dir, m]) => [dir, new Map(m)]));
+  if (elements.some((e) => e.name === "install-types"))
+    applyInstallTypes(runnableTree, options.env);
 
   const regex = new RegExp(options.env.RUN_PARTS_REGEX || DEFAULT_RUN_PARTS_REGEX);
   const phases = {} as Record<TPhase, PlannedFile[]>;
   for (const phase of PHASES) {
-    const dir = merged.get(phase) ?? new Map();
+    const dir = runnableTree.get(phase) ?? new Map();
     const runnable = [...dir.entries()].filter(
       ([name, entry]) => regex.test(name) && isExecutableFile(entry.source),
     );

@@ -1,0 +1,280 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { planBlockDevice } from "../../block-device/plan-block-device.ts";
+import type { MbrLayout } from "../../block-device/layout-partitions.ts";
+import { renderMbr } from "../../block-device/write-mbr.ts";
+import { listLoops } from "../host/loop-devices.ts";
+import { listMountsUnder, MountTracker } from "../host/mounts.ts";
+import type { CommandRunner } from "../host/types.ts";
+import { createBlockDevices } from "./create-block-devices.ts";
+import { computeImageSize } from "./image-size.ts";
+import {
+  assertClean,
+  blkid,
+  canRun,
+  cleanupTmpDirs,
+  copyTree,
+  elementsDir,
+  hasVfat,
+  runner,
+  setup,
+  sh,
+  why,
+} from "./test-fixtures.ts";
+import { umountBlockDevices } from "./umount-block-devices.ts";
+
+afterEach(cleanupTmpDirs);
+
+describe("createBlockDevices / umountBlockDevices", () => {
+  it.skipIf(!canRun)(
+    `block-device-mbr: byte-exact MBR, ext4 root, fstab, clean umount (${why})`,
+    async () => {
+      const mkfsOpts = computeImageSize({ imageSizeGB: "0.29296875", rootFsType: "ext4" }).mkfsOpts;
+      const { tmp, tree, plan, tracker } = setup("block-device-mbr", "300MiB", mkfsOpts);
+      const t0 = Date.now();
+      const state = await createBlockDevices({ plan, runner, tracker, mbrDiskId: 0x1234abcd });
+      const createdMs = Date.now() - t0;
+      const loop = state.imageBlockDevice;
+      expect(loop).toMatch(/^\/dev\/loop\d+$/);
+      expect(state.devices).toEqual({ image0: loop, root: `${loop}p1` });
+      expect(state.imageBlockDevices).toBe(` [image0]=${loop}  [root]=${loop}p1 `);
+      expect(state.imagePath).toBe(path.join(tmp, "image", "image0.raw"));
+      expect(state.fstab).toBe("LABEL=cloudimg-rootfs / ext4 defaults 0 1\n");
+      expect(state.rootPath).toBe(path.join(tmp, "mnt"));
+      expect(tracker.mounted).toEqual([path.join(tmp, "mnt")]);
+
+      const id = blkid(`${loop}p1`);
+      expect(id.TYPE).toBe("ext4");
+      expect(id.LABEL).toBe("cloudimg-rootfs");
+      expect(id.UUID).toBe(state.filesystems.mkfs_root?.uuid);
+      // -i 4096 reached mkfs: one inode per 4 KiB block.
+      const dumpe2fs = sh("dumpe2fs", ["-h", `${loop}p1`]);
+      const inodes = Number(/Inode count:\s+(\d+)/.exec(dumpe2fs)?.[1]);
+      const blocks = Number(/Block count:\s+(\d+)/.exec(dumpe2fs)?.[1]);
+      const blockSize = Number(/Block size:\s+(\d+)/.exec(dumpe2fs)?.[1]);
+      // (the default is 16384; group rounding moves it slightly).
+      expect((blocks * blockSize) / inodes).toBeGreaterThan(4000);
+      expect((blocks * blockSize) / inodes).toBeLessThan(4200);
+
+      const dump = sh("sfdisk", ["-d", loop]);
+      expect(dump).toContain("label: dos");
+      expect(dump).toContain("label-id: 0x1234abcd");
+      expect(dump).toMatch(/p1 : start=\s*2048, size=\s*610304, type=83, bootable/);
+
+      await copyTree(tree, state.rootPath as string);
+      expect(fs.readFileSync(path.join(state.rootPath as string, "etc/hostname"), "utf8")).toBe(
+        "kiln-test\n",
+      );
+
+      const t1 = Date.now();
+      await umountBlockDevices(state, { runner, tracker });
+      const umountMs = Date.now() - t1;
+      assertClean(tmp, state);
+      expect(tracker.mounted).toEqual([]);
+      // Idempotent: a second call finds nothing to do.
+      await umountBlockDevices(state, { runner, tracker });
+
+      // The table on disk is exactly what Kiln's DIB MBR writer renders.
+      const table = plan.tables[0]?.layout as MbrLayout;
+      const expected = renderMbr(table, 0x1234abcd)[0]?.bytes as Buffer;
+      const fd = fs.openSync(state.imagePath, "r");
+      const first = Buffer.alloc(512);
+      fs.readSync(fd, first, 0, 512, 0);
+      fs.closeSync(fd);
+      expect(first.equals(expected)).toBe(true);
+      expect(fs.statSync(state.imagePath).size).toBe(300 * 1024 * 1024);
+      console.info(`mbr 300MiB: create ${createdMs} ms, umount ${umountMs} ms`);
+    },
+  );
+
+  it.skipIf(!canRun)(`block-device-gpt: sgdisk layout BSP+root (${why})`, async () => {
+    const { tmp, plan, tracker } = setup("block-device-gpt", "96MiB");
+    const state = await createBlockDevices({ plan, runner, tracker });
+    const loop = state.imageBlockDevice;
+    expect(state.devices).toEqual({ image0: loop, BSP: `${loop}p1`, root: `${loop}p2` });
+    const table = JSON.parse(sh("sfdisk", ["-J", loop])) as {
+      partitiontable: {
+        label: string;
+        partitions: { start: number; size: number; type: string; name: string }[];
+      };
+    };
+    expect(table.partitiontable.label).toBe("gpt");
+    const parts = table.partitiontable.partitions;
+    expect(parts.map((p) => p.name)).toEqual(["BSP", "root"]);
+    expect(parts[0]?.type).toBe("21686148-6449-6E6F-744E-656564454649"); // EF02
+    expect(parts[1]?.type).toBe("0FC63DAF-8483-4772-8E79-3D69D8477DE4"); // 8300
+    expect(parts.map((p) => [p.start, p.size])).toEqual([
+      [2048, 8 * 2048],
+      [2048 + 8 * 2048, 86 * 2048],
+    ]);
+    expect(sh("sgdisk", ["-p", loop])).toMatch(/2\s+18432\s+194559\s+86\.0 MiB\s+8300\s+root/);
+    expect(blkid(`${loop}p2`).TYPE).toBe("ext4");
+    expect(blkid(`${loop}p2`).LABEL).toBe("cloudimg-rootfs");
+    await umountBlockDevices(state, { runner, tracker });
+    assertClean(tmp, state);
+  });
+
+  it.skipIf(!canRun || !hasVfat)(
+    `block-device-efi: vfat ESP at /boot/efi under the root (${why}, vfat)`,
+    async () => {
+      const { tmp, tree, plan, tracker } = setup("block-device-efi", "600MiB");
+      const t0 = Date.now();
+      const state = await createBlockDevices({ plan, runner, tracker });
+      const createdMs = Date.now() - t0;
+      const loop = state.imageBlockDevice;
+      expect(Object.keys(state.devices)).toEqual(["image0", "ESP", "BSP", "root"]);
+      expect(blkid(`${loop}p1`)).toMatchObject({ TYPE: "vfat", LABEL: "MKFS_ESP" });
+      expect(blkid(`${loop}p3`)).toMatchObject({ TYPE: "ext4", LABEL: "cloudimg-rootfs" });
+      expect(state.mountPoints.map((m) => [m.mountPoint, m.path])).toEqual([
+        ["/", path.join(tmp, "mnt")],
+        ["/boot/efi", path.join(tmp, "mnt", "boot", "efi")],
+      ]);
+      expect(state.fstab).toBe(
+        "LABEL=cloudimg-rootfs / ext4 defaults 0 1\nLABEL=MKFS_ESP /boot/efi vfat defaults 0 2\n",
+      );
+      const mounts = listMountsUnder(tmp).map((m) => [m.target, m.fstype]);
+      expect(mounts).toContainEqual([path.join(tmp, "mnt", "boot", "efi"), "vfat"]);
+      await copyTree(tree, state.rootPath as string);
+      fs.writeFileSync(path.join(tmp, "mnt/boot/efi/marker"), "esp\n");
+      await umountBlockDevices(state, { runner, tracker });
+      assertClean(tmp, state);
+      console.info(`efi 600MiB: create ${createdMs} ms`);
+    },
+  );
+
+  it.skipIf(!canRun || hasVfat)(
+    `block-device-efi without kernel vfat: layout and mkfs right, mount fails cleanly (${why})`,
+    async () => {
+      const { tmp, plan, tracker } = setup("block-device-efi", "600MiB");
+      let seen:
+        { table: string; esp: Record<string, string>; root: Record<string, string> } | undefined;
+      // Look at the disk just before the ESP mount, which this kernel cannot do.
+      const looking: CommandRunner = {
+        run: (f, a, o) => runner.run(f, a, o),
+        capture: (f, a, o) => {
+          if (f === "mount" && a[0]?.endsWith("p1")) {
+            const loop = (a[0] as string).slice(0, -2);
+            seen = {
+              table: sh("sgdisk", ["-p", loop]),
+              esp: blkid(`${loop}p1`),
+              root: blkid(`${loop}p3`),
+            };
+          }
+          return runner.capture(f, a, o);
+        },
+      };
+      const err = await createBlockDevices({
+        plan,
+        runner: looking,
+        tracker: new MountTracker({ runner: looking }),
+      }).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(
+        /^block device node 'mount_mkfs_ESP': `mount \/dev\/loop\d+p1 .*`: .*unknown filesystem type 'vfat'/,
+      );
+      expect(seen?.table).toMatch(/1\s+2048\s+1128447\s+550\.0 MiB\s+EF00\s+ESP/);
+      expect(seen?.table).toMatch(/2\s+1128448\s+1144831\s+8\.0 MiB\s+EF02\s+BSP/);
+      expect(seen?.table).toMatch(/3\s+1144832\s+\d+\s+[\d.]+ MiB\s+8300\s+root/);
+      expect(seen?.esp).toMatchObject({ TYPE: "vfat", LABEL: "MKFS_ESP" });
+      expect(seen?.root).toMatchObject({ TYPE: "ext4", LABEL: "cloudimg-rootfs" });
+      expect(tracker.mounted).toEqual([]);
+      assertClean(tmp);
+    },
+  );
+
+  it.skipIf(!canRun)(
+    `a failing mkfs rolls back: nothing mounted, attached or left (${why})`,
+    async () => {
+      const { tmp, plan, tracker } = setup("block-device-mbr", "64MiB", "--no-such-option");
+      const err = await createBlockDevices({ plan, runner, tracker }).catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        name: "BlockDeviceCreateError",
+        code: "HOST",
+        node: "mkfs_root",
+      });
+      expect((err as Error).message).toMatch(
+        /^block device node 'mkfs_root': `mkfs -t ext4 --no-such-option -L cloudimg-rootfs -U [0-9a-f-]+ -q \/dev\/loop\d+p1`: failed/,
+      );
+      assertClean(tmp);
+      expect(fs.existsSync(path.join(tmp, "image", "image0.raw"))).toBe(false);
+    },
+  );
+
+  it.skipIf(!canRun)(
+    `a failing second mount undoes the first mount and the loop (${why})`,
+    async () => {
+      const { tmp, plan, tracker } = setup("block-device-efi", "600MiB");
+      let mounts = 0;
+      // Only the host's mount command is replaced; the code under test runs for real.
+      const failing: CommandRunner = {
+        run: (f, a, o) => runner.run(f, a, o),
+        capture: (f, a, o) => {
+          if (f === "mount" && ++mounts === 2)
+            return Promise.reject(new Error("injected mount failure"));
+          return runner.capture(f, a, o);
+        },
+      };
+      const t2 = new MountTracker({ runner: failing });
+      const err = await createBlockDevices({ plan, runner: failing, tracker: t2 }).catch(
+        (e: unknown) => e,
+      );
+      expect((err as Error).message).toMatch(
+        /^block device node 'mount_mkfs_ESP': `mount \/dev\/loop\d+p1 .*\/mnt\/boot\/efi`: injected mount failure$/,
+      );
+      expect(tracker.mounted).toEqual([]);
+      expect(t2.mounted).toEqual([]);
+      assertClean(tmp);
+    },
+  );
+
+  it.skipIf(!canRun)(`an abort during mkfs gives CANCELLED and cleans up (${why})`, async () => {
+    const { tmp, plan, tracker } = setup("block-device-gpt", "64MiB");
+    const ac = new AbortController();
+    const aborting: CommandRunner = {
+      run: (f, a, o) => runner.run(f, a, o),
+      capture: (f, a, o) => {
+        if (f === "mkfs") ac.abort();
+        return runner.capture(f, a, o);
+      },
+    };
+    const err = await createBlockDevices({
+      plan,
+      runner: aborting,
+      tracker,
+      signal: ac.signal,
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "CANCELLED", node: "mkfs_root" });
+    assertClean(tmp);
+    expect((await listLoops({ runner })).some((l) => l.backFile.startsWith(tmp))).toBe(false);
+  });
+
+  it("refuses an LVM config with a clear error before touching the host", async () => {
+    const config = fs.readFileSync(
+      path.join(elementsDir, "block-device-efi", "block-device-default.yaml"),
+      "utf8",
+    );
+    const lvmConfig = `${config}
+- lvm:
+    name: lvm
+    base: [root]
+    pvs:
+      - name: pv
+        base: root
+    vgs:
+      - name: vg
+        base: [pv]
+    lvs:
+      - name: lv_data
+        base: vg
+        size: 1MiB
+`;
+    const plan = planBlockDevice({
+      config: lvmConfig,
+      params: { imageSize: "1GiB", imageDir: "/nonexistent" },
+    });
+    await expect(
+      createBlockDevices({ plan, runner, tracker: new MountTracker({ runner }) }),
+    ).rejects.toThrow(/node 'pv': LVM is not supported yet/);
+    expect(fs.existsSync("/nonexistent")).toBe(false);
+  });
+});

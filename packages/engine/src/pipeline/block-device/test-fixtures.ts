@@ -1,0 +1,115 @@
+/**
+ * Shared by the block-device tests (root, loop devices): temp dirs that are
+ * always unmounted, detached and removed, a tiny root tree, planning of
+ * Kiln's block-device elements, and host checks.
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
+import { planBlockDevice } from "../../block-device/plan-block-device.ts";
+import { detachLoopsBackedUnder } from "../host/loop-devices.ts";
+import { listMountsUnder, MountTracker, unmountAllUnder } from "../host/mounts.ts";
+import { createCommandRunner } from "../host/run-command.ts";
+import type { BlockDeviceState } from "./types.ts";
+
+export const isRoot = process.getuid?.() === 0;
+const hasTool = (t: string) => {
+  try {
+    execFileSync("sh", ["-c", `command -v ${t}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const tools = ["losetup", "partx", "sgdisk", "sfdisk", "mkfs.ext4", "mkfs.vfat", "blkid"];
+const missing = tools.filter((t) => !hasTool(t));
+export const canRun = isRoot && missing.length === 0 && fs.existsSync("/dev/loop-control");
+export const why = "needs root, loop devices, partx, sgdisk, mkfs";
+if (!canRun) {
+  const reason = !isRoot
+    ? "not root"
+    : missing.length
+      ? `missing ${missing.join(", ")}`
+      : "no loop";
+  console.warn(`block-device host tests skipped: ${reason}`);
+}
+// Some kernels (this CI's microVM) are built without vfat: the ESP cannot be mounted there.
+export const hasVfat =
+  fs.existsSync("/proc/filesystems") &&
+  fs.readFileSync("/proc/filesystems", "utf8").split(/\s+/).includes("vfat");
+if (!hasVfat) console.warn("the block-device-efi mount test is skipped: the kernel has no vfat");
+
+export const elementsDir = path.resolve(
+  fileURLToPath(import.meta.url),
+  "../../../../../../elements",
+);
+export const runner = createCommandRunner();
+const dirs: string[] = [];
+
+/** Call from afterEach: undo and remove everything the test's temp dirs hold. */
+export async function cleanupTmpDirs(): Promise<void> {
+  for (const dir of dirs.splice(0)) {
+    await unmountAllUnder(dir, { runner });
+    await detachLoopsBackedUnder(dir, { runner });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function setup(element: string, imageSize: string, rootFsOpts?: string) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-bd-"));
+  dirs.push(tmp);
+  const tree = path.join(tmp, "built");
+  fs.mkdirSync(path.join(tree, "etc"), { recursive: true });
+  fs.mkdirSync(path.join(tree, "usr/bin"), { recursive: true });
+  fs.writeFileSync(path.join(tree, "etc/hostname"), "kiln-test\n");
+  fs.writeFileSync(path.join(tree, "usr/bin/hello"), "#!/bin/sh\necho hello\n", { mode: 0o755 });
+  fs.symlinkSync("usr/bin", path.join(tree, "bin"));
+  const config = fs.readFileSync(
+    path.join(elementsDir, element, "block-device-default.yaml"),
+    "utf8",
+  );
+  const plan = planBlockDevice({
+    config,
+    source: element,
+    params: {
+      imageSize,
+      imageDir: path.join(tmp, "image"),
+      mountBase: path.join(tmp, "mnt"),
+      rootFsType: "ext4",
+      rootLabel: null,
+      ...(rootFsOpts !== undefined ? { rootFsOpts } : {}),
+    },
+  });
+  const tracker = new MountTracker({ runner });
+  return { tmp, tree, plan, tracker };
+}
+
+export const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: "utf8" });
+
+export function blkid(device: string): Record<string, string> {
+  const out = sh("blkid", ["-p", "-o", "export", device]);
+  return Object.fromEntries(
+    out
+      .trim()
+      .split("\n")
+      .map((l) => l.split("=", 2) as [string, string]),
+  );
+}
+
+export function assertClean(tmp: string, state?: BlockDeviceState) {
+  expect(listMountsUnder(tmp, { includeSelf: true })).toEqual([]);
+  const attached = sh("losetup", ["-a"]);
+  expect(attached).not.toContain(tmp);
+  // Once detached, no loop device may still be bound to this test's images.
+  for (const l of state?.loops ?? []) {
+    const back = `/sys/block/${path.basename(l.device)}/loop/backing_file`;
+    if (fs.existsSync(back)) expect(fs.readFileSync(back, "utf8")).not.toContain(tmp);
+  }
+}
+
+export async function copyTree(tree: string, root: string) {
+  await runner.capture("cp", ["-a", `${tree}/.`, root], { env: { PATH: "/usr/bin:/bin" } });
+}

@@ -1,0 +1,118 @@
+import { formatElementEnv } from "../elements/element-env.ts";
+import type { ElementRef } from "../elements/types.ts";
+import { stringify } from "yaml";
+import { CHROOT_PHASES, type TPhase } from "../plan/phases.ts";
+
+/** The PATH hooks get inside the chroot (DIB's list, without its literal `$PATH` quirk). */
+export const CHROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+export interface BuildPaths {
+  /** `TMP_BUILD_DIR` */
+  buildDir: string;
+  /** `TMP_IMAGE_DIR` */
+  imageDir: string;
+  /** `TMP_HOOKS_PATH` (= buildDir/hooks) */
+  hooksPath: string;
+  /** `TMP_MOUNT_PATH` (= buildDir/mnt) */
+  mountPath: string;
+}
+
+export interface BaseEnvOptions {
+  /** The caller's environment: passed through as DIB passes its own. */
+  userEnv: Record<string, string | undefined>;
+  dirs: BuildPaths;
+  elements: ElementRef[];
+  elementsPath: string[];
+  imageName: string;
+  arch: string;
+  debugTrace: number;
+  imageCache: string;
+  /** The command line as given (`DIB_ARGS`). */
+  args: string[];
+  /** Extra values fixed by the pipeline (DIB_ROOT_LABEL, DIB_IMAGE_SIZE, …). */
+  extra?: Record<string, string>;
+}
+
+/**
+ * The environment every phase starts from, before environment.d is sourced:
+ * the caller's environment plus the variables disk-image-create exports.
+ */
+export function baseBuildEnv(o: BaseEnvOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o.userEnv)) if (v !== undefined) env[k] = v;
+  const names = o.elements.map((e) => e.name).join(" ");
+  const yamlMap = Object.fromEntries(
+    [...o.elements].sort((a, b) => (a.name < b.name ? -1 : 1)).map((e) => [e.name, e.path]),
+  );
+  Object.assign(env, {
+    LC_ALL: "C",
+    IMAGE_NAME: o.imageName,
+    IMAGE_ELEMENT: names,
+    IMAGE_ELEMENT_YAML: stringify(yamlMap, { lineWidth: 0 }),
+    ELEMENTS_PATH: o.elementsPath.join(":"),
+    ARCH: o.arch,
+    FS_TYPE: env.FS_TYPE || "ext4",
+    TMP_BUILD_DIR: o.dirs.buildDir,
+    TMP_IMAGE_DIR: o.dirs.imageDir,
+    TMP_HOOKS_PATH: o.dirs.hooksPath,
+    TMP_MOUNT_PATH: o.dirs.mountPath,
+    OUT_IMAGE_PATH: "",
+    DIB_DEBUG_TRACE: String(o.debugTrace),
+    DIB_IMAGE_CACHE: o.imageCache,
+    DIB_OFFLINE: env.DIB_OFFLINE ?? "",
+    DIB_ARGS: o.args.join(" "),
+    DIB_ENV: declareDibVars(o.userEnv),
+    ...o.extra,
+  });
+  env.PATH = withSbin(env.PATH ?? "/usr/local/bin:/usr/bin:/bin");
+  return env;
+}
+
+/**
+ * Adjust the base environment for one phase: TARGET_ROOT in root.d and
+ * cleanup.d; the exported `get_image_element_array` and `$TMP_HOOKS_PATH/bin`
+ * on PATH in host phases; HOME=/root, DIB's PATH and no TMPDIR/VIRTUAL_ENV in
+ * the chroot.
+ */
+export function phaseEnv(
+  base: Record<string, string>,
+  phase: TPhase,
+  elements: ElementRef[],
+): Record<string, string> {
+  const env = { ...base };
+  if (phase === "root.d" || phase === "cleanup.d") env.TARGET_ROOT = base.TMP_MOUNT_PATH ?? "";
+  else delete env.TARGET_ROOT;
+  if (CHROOT_PHASES.has(phase)) {
+    env.HOME = "/root";
+    env.PATH = CHROOT_PATH;
+    delete env.TMPDIR;
+    delete env.VIRTUAL_ENV;
+  } else {
+    env.PATH = `${env.PATH}:${base.TMP_HOOKS_PATH}/bin`;
+    env["BASH_FUNC_get_image_element_array%%"] = elementArrayFunction(elements);
+  }
+  return env;
+}
+
+/** The body bash expects for an exported function in the environment. */
+function elementArrayFunction(elements: ElementRef[]): string {
+  const text = formatElementEnv(elements);
+  const echo = text.split("\n").find((l) => l.trimStart().startsWith("echo ")) ?? "echo ''";
+  return `() {  ${echo.trim()}\n}`;
+}
+
+/** `declare -p` of every DIB_* variable, as DIB captures DIB_ENV at start. */
+export function declareDibVars(env: Record<string, string | undefined>): string {
+  return Object.keys(env)
+    .filter((k) => k.startsWith("DIB_") && env[k] !== undefined)
+    .sort()
+    .map((k) => `declare -x ${k}="${(env[k] as string).replace(/(["\\$`])/g, "\\$1")}"`)
+    .join("\n");
+}
+
+function withSbin(p: string): string {
+  const parts = p.split(":");
+  for (const dir of ["/sbin", "/usr/sbin", "/usr/local/sbin"])
+    if (!parts.includes(dir)) parts.push(dir);
+  return parts.join(":");
+}
