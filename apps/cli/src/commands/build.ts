@@ -6,6 +6,7 @@ import { cliContext } from "../context.ts";
 import { hostArch } from "../env.ts";
 import { formatPlan } from "../format/plan.ts";
 import { exitCodeFor } from "../exit-codes.ts";
+import { debianMirrorDefaults } from "../host-mirrors.ts";
 import { runLocalBuild } from "../local-build.ts";
 import { jsonRenderer, textRenderer } from "../render/render-events.ts";
 
@@ -85,7 +86,7 @@ export function registerBuildCommand(program: Command): void {
       const result = await runLocalBuild({
         request,
         elementsPath,
-        env: { ...env.buildEnv, ARCH: request.arch },
+        env: { ...debianMirrorDefaults(env.buildEnv), ...env.buildEnv, ARCH: request.arch },
         args: command.parent ? process.argv.slice(2) : elements,
         cwd: process.cwd(),
         tmpDir: env.TMP_DIR,

@@ -28,7 +28,8 @@ export function createRootBuildHost(options: { logger?: Logger } = {}): BuildHos
     async createBuildDir(o) {
       // What a crashed predecessor left (its pid is gone) is cleaned first.
       const stale = await cleanStaleBuilds({ tmpDir: o.tmpDir, runner, logger });
-      for (const c of stale.cleaned) logger.warn(`cleaned up after a crashed build: ${c.dir} (${c.reason})`);
+      for (const c of stale.cleaned)
+        logger.warn(`cleaned up after a crashed build: ${c.dir} (${c.reason})`);
       const dirs = await createBuildDir({ ...o, runner, logger });
       return { buildDir: dirs.buildDir, imageDir: dirs.imageDir };
     },

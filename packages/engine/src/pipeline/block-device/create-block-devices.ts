@@ -2,7 +2,8 @@
  * Execute a block-device plan on the host (DIB `dib-block-device create`,
  * spec §5.3-5.4) with loop devices and `partx`, never device-mapper:
  * sparse image + `losetup -P`, the partition table (Kiln's byte-exact MBR
- * writer or sgdisk), `partx -u`, mkfs, mounts. On failure everything done
+ * writer or sgdisk), `partx -u`, mkfs, mounts. A FAT filesystem the kernel
+ * cannot mount is staged instead (stage-vfat.ts). On failure everything done
  * so far is undone, newest first, before the error is thrown.
  */
 import fs from "node:fs";
@@ -16,9 +17,10 @@ import { KilnError } from "../../errors.ts";
 import { silentLogger, type Logger } from "../../logger.ts";
 import { CommandCancelledError, HostCommandError } from "../host/errors.ts";
 import { attachLoop, detachLoop } from "../host/loop-devices.ts";
-import type { MountTracker } from "../host/mounts.ts";
+import type { MountOptions, MountTracker } from "../host/mounts.ts";
 import { DEFAULT_HOST_ENV, formatCommandLine } from "../host/run-command.ts";
 import type { CommandRunner } from "../host/types.ts";
+import { checkMtools, planStagedMounts, stagingMountOptions } from "./stage-vfat.ts";
 import type { BlockDeviceState } from "./types.ts";
 
 export interface CreateBlockDevicesOptions {
@@ -36,6 +38,11 @@ export interface CreateBlockDevicesOptions {
   partitionTimeoutMs?: number;
   /** MBR disk signature (default random, as DIB); for reproducible tests. */
   mbrDiskId?: number;
+  /**
+   * The text of the host's `/proc/filesystems` (default: read it). A FAT
+   * filesystem is staged instead of mounted when it lists no vfat.
+   */
+  procFilesystems?: string;
 }
 
 /**
@@ -93,6 +100,9 @@ export async function createBlockDevices(o: CreateBlockDevicesOptions): Promise<
       );
     }
   }
+
+  const staged = planStagedMounts(plan.mountOrder, o.procFilesystems ?? readProcFilesystems());
+  if (staged.size > 0) await checkMtools(runner, env);
 
   const state: BlockDeviceState = {
     devices: {},
@@ -255,9 +265,20 @@ export async function createBlockDevices(o: CreateBlockDevicesOptions): Promise<
     // DIB's path for `/` ends in a slash (`mnt/`); the kernel and the tracker use `mnt`.
     const target = path.resolve(m.path);
     fs.mkdirSync(target, { recursive: true });
-    command = formatCommandLine("mount", [fsState.device, target]);
+    const stage = staged.has(name);
+    const opts: MountOptions = { source: fsState.device, target };
+    if (stage) {
+      logger.warn(
+        `vfat is not available in this kernel: staging ${m.mountPoint} and copying it in with mtools at unmount`,
+        { device: fsState.device, target },
+      );
+      opts.fstype = "tmpfs";
+      opts.options = stagingMountOptions(fsState.device);
+    }
+    const flags = stage ? ["-t", "tmpfs", "-o", (opts.options ?? []).join(",")] : [];
+    command = formatCommandLine("mount", [...flags, fsState.device, target]);
     logger.info(`Calling [${command}]`);
-    await tracker.mount({ source: fsState.device, target });
+    await tracker.mount(opts);
     command = undefined;
     undo.push({ what: `umount ${target}`, run: () => tracker.unmount(target) });
     state.mountPoints.push({
@@ -267,7 +288,17 @@ export async function createBlockDevices(o: CreateBlockDevicesOptions): Promise<
       filesystem: m.filesystem,
       fsType: m.fsType,
       device: fsState.device,
+      ...(stage ? { staged: true as const } : {}),
     });
+  }
+}
+
+function readProcFilesystems(): string {
+  try {
+    return fs.readFileSync("/proc/filesystems", "utf8");
+  } catch {
+    // Without the list, staging is the choice that still works.
+    return "";
   }
 }
 

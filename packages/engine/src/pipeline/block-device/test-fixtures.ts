@@ -40,7 +40,13 @@ if (!canRun) {
 export const hasVfat =
   fs.existsSync("/proc/filesystems") &&
   fs.readFileSync("/proc/filesystems", "utf8").split(/\s+/).includes("vfat");
-if (!hasVfat) console.warn("the block-device-efi mount test is skipped: the kernel has no vfat");
+if (!hasVfat) {
+  console.warn("the block-device-efi vfat mount test is skipped: the kernel has no vfat");
+}
+export const hasMtools = ["mcopy", "mdir", "mtype", "fsck.fat"].every(hasTool);
+if (!hasVfat && !hasMtools) {
+  console.warn("the block-device-efi staged test is skipped: no vfat and no mtools");
+}
 
 export const elementsDir = path.resolve(
   fileURLToPath(import.meta.url),
@@ -88,6 +94,13 @@ export function setup(element: string, imageSize: string, rootFsOpts?: string) {
 }
 
 export const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: "utf8" });
+
+// mtools judges a partition's geometry unless told not to; mkfs's choice is fine.
+const mtoolsEnv = { PATH: "/usr/bin:/bin:/usr/sbin:/sbin", LC_ALL: "C", MTOOLS_SKIP_CHECK: "1" };
+export const mtools = (cmd: string, args: string[]) =>
+  execFileSync(cmd, args, { encoding: "utf8", env: mtoolsEnv, stdio: ["ignore", "pipe", "pipe"] });
+export const mtoolsRaw = (cmd: string, args: string[]): Buffer =>
+  execFileSync(cmd, args, { env: mtoolsEnv, stdio: ["ignore", "pipe", "pipe"] });
 
 export function blkid(device: string): Record<string, string> {
   const out = sh("blkid", ["-p", "-o", "export", device]);

@@ -36,6 +36,12 @@ export interface MountedState {
   filesystem: string;
   fsType: string;
   device: string;
+  /**
+   * Set when the kernel cannot mount this (FAT) filesystem: a tmpfs whose
+   * source is `device` stands in at `path`, and `umountBlockDevices` copies
+   * its files into the filesystem with mtools before unmounting it.
+   */
+  staged?: true;
 }
 
 export interface BlockDeviceState {

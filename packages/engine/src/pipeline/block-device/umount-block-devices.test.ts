@@ -4,13 +4,17 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { planBlockDevice } from "../../block-device/plan-block-device.ts";
 import { attachLoop, detachLoop } from "../host/loop-devices.ts";
-import { MountTracker } from "../host/mounts.ts";
+import { listMountsUnder, MountTracker } from "../host/mounts.ts";
 import { writeDiskOutputs, writeTreeOutputs } from "../outputs/write-outputs.ts";
 import { createBlockDevices } from "./create-block-devices.ts";
 import { computeImageSize, measureTreeKiB } from "./image-size.ts";
 import {
   assertClean,
   canRun,
+  hasMtools,
+  hasVfat,
+  mtools,
+  mtoolsRaw,
   cleanupTmpDirs,
   copyTree,
   elementsDir,
@@ -22,6 +26,17 @@ import {
 import { umountBlockDevices } from "./umount-block-devices.ts";
 
 afterEach(cleanupTmpDirs);
+
+const staging = canRun && !hasVfat && hasMtools;
+const stagingWhy = `${why}, a kernel without vfat, mtools`;
+const hasGrubEfi =
+  fs.existsSync("/usr/lib/grub/x86_64-efi/modinfo.sh") &&
+  ["/usr/sbin/grub-install", "/usr/bin/grub-install"].some((p) => fs.existsSync(p));
+if (staging && !hasGrubEfi) {
+  console.warn(
+    "the grub-install staged ESP test is skipped: needs grub2-common, grub-efi-amd64-bin",
+  );
+}
 
 describe("the block-device stage end to end", () => {
   it.skipIf(!canRun)(
@@ -127,6 +142,53 @@ describe("the block-device stage end to end", () => {
       }
       await umountBlockDevices(state, { runner, tracker });
       assertClean(tmp, state);
+    },
+  );
+
+  it.skipIf(!staging)(
+    `a staged ESP whose copy fails stays mounted with its parent; a retry finishes (${stagingWhy})`,
+    async () => {
+      const { tmp, plan, tracker } = setup("block-device-efi", "600MiB");
+      const state = await createBlockDevices({ plan, runner, tracker });
+      const esp = path.join(tmp, "mnt/boot/efi");
+      fs.mkdirSync(path.join(esp, "EFI/BOOT"), { recursive: true });
+      fs.writeFileSync(path.join(esp, "EFI/BOOT/BOOTX64.EFI"), "efi\n");
+      fs.symlinkSync("BOOTX64.EFI", path.join(esp, "EFI/BOOT/link.efi"));
+      const err = await umountBlockDevices(state, { runner, tracker }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: "StagedCopyError", code: "HOST", mountPoint: "/boot/efi" });
+      expect((err as Error).message).toBe(
+        `cannot copy the staged /boot/efi into the vfat filesystem on ${state.imageBlockDevice}p1: ` +
+          "/boot/efi/EFI/BOOT/link.efi is a symbolic link, which FAT cannot hold",
+      );
+      // Nothing was lost: the stand-in and the root are still there, the loop attached.
+      expect(listMountsUnder(tmp).map((m) => m.target)).toEqual([esp, path.join(tmp, "mnt")]);
+      fs.rmSync(path.join(esp, "EFI/BOOT/link.efi"));
+      await umountBlockDevices(state, { runner, tracker });
+      assertClean(tmp, state);
+      const at = `${state.imagePath}@@${2048 * 512}`;
+      expect(mtools("mtype", ["-i", at, "::/EFI/BOOT/BOOTX64.EFI"])).toBe("efi\n");
+    },
+  );
+
+  it.skipIf(!staging || !hasGrubEfi)(
+    `grub-install accepts the staged ESP and its files reach the partition (${stagingWhy}, grub)`,
+    async () => {
+      const { tmp, plan, tracker } = setup("block-device-efi", "600MiB");
+      const state = await createBlockDevices({ plan, runner, tracker });
+      const root = state.rootPath as string;
+      const esp = path.join(root, "boot/efi");
+      // What the bootloader element runs in the chroot, pointed at the host paths.
+      const args = ["--target=x86_64-efi", `--efi-directory=${esp}`];
+      args.push(`--boot-directory=${path.join(root, "boot")}`, "--removable", "--no-nvram");
+      await runner.capture("grub-install", [...args, "--modules=part_gpt"], {
+        env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" },
+      });
+      const staged = fs.readFileSync(path.join(esp, "EFI/BOOT/BOOTX64.EFI"));
+      expect(staged.subarray(0, 2).toString()).toBe("MZ"); // a PE image
+      await umountBlockDevices(state, { runner, tracker });
+      assertClean(tmp, state);
+      const at = `${state.imagePath}@@${2048 * 512}`;
+      expect(mtoolsRaw("mtype", ["-i", at, "::/EFI/BOOT/BOOTX64.EFI"]).equals(staged)).toBe(true);
     },
   );
 });

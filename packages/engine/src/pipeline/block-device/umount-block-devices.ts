@@ -1,7 +1,9 @@
 /**
  * DIB's `dib-block-device umount` (spec §5.4): trim and unmount the image's
  * filesystems in reverse mount order, drop the partition nodes, detach the
- * loop devices. Safe to call any number of times: each step checks what is
+ * loop devices. A staged FAT filesystem (see stage-vfat.ts) gets its files
+ * copied in with mtools just before its stand-in is unmounted, so before its
+ * parent is. Safe to call any number of times: each step checks what is
  * still mounted or attached on the host.
  */
 import fs from "node:fs";
@@ -12,6 +14,7 @@ import { detachLoop } from "../host/loop-devices.ts";
 import { listMounts, resolveDir, type MountTracker } from "../host/mounts.ts";
 import { DEFAULT_HOST_ENV } from "../host/run-command.ts";
 import type { CommandRunner } from "../host/types.ts";
+import { copyStagedToFat } from "./stage-vfat.ts";
 import type { BlockDeviceState } from "./types.ts";
 
 export interface UmountBlockDevicesOptions {
@@ -33,7 +36,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Unmount and detach everything `createBlockDevices` made. Keeps going after
  * a failure and throws one `HostError` listing what is left at the end.
- * The image files stay (the outputs are made from them).
+ * The image files stay (the outputs are made from them). A staged
+ * filesystem whose copy fails is the exception: it throws that
+ * `StagedCopyError` at once and leaves it and its parents mounted, so the
+ * files are not lost and a retry can finish.
  */
 export async function umountBlockDevices(
   state: BlockDeviceState,
@@ -52,6 +58,16 @@ export async function umountBlockDevices(
     const target = m.path;
     if (!mounted(target)) continue;
     await o.runner.run("sync", [], { env });
+    if (m.staged) {
+      await copyStagedToFat({
+        dir: target,
+        device: m.device,
+        mountPoint: m.mountPoint,
+        runner: o.runner,
+        env,
+        logger,
+      });
+    }
     if (!o.skipTrim && m.fsType !== "vfat" && m.fsType !== "fat") {
       const trim = await o.runner.run("fstrim", ["--verbose", target], {
         env,

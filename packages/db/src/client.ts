@@ -1,0 +1,69 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ambient types for pg/better-sqlite3 must reach every tsconfig that compiles this source
+/// <reference path="./vendor-types.d.ts" />
+/**
+ * `createDb({ url })`: a Prisma client for SQLite or PostgreSQL, chosen by the
+ * URL. Both generated clients have the same model API, so the result is typed
+ * as the SQLite client and services are written once.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient as PgPrismaClient } from "./generated/pg/client.ts";
+import { PrismaClient as SqlitePrismaClient } from "./generated/sqlite/client.ts";
+import { parseDatabaseUrl, type TDbProvider } from "./parse-database-url.ts";
+
+export { Prisma } from "./generated/sqlite/client.ts";
+export type * from "./generated/sqlite/models.ts";
+export { parseDatabaseUrl, type TDbProvider, type TDatabaseTarget } from "./parse-database-url.ts";
+
+/** The client type services are written against (identical for PostgreSQL). */
+export type DbClient = SqlitePrismaClient;
+
+export interface TCreateDbOptions {
+  /** `file:/path/kiln.db` (SQLite) or `postgresql://user:pass@host:5432/db`. */
+  url: string;
+  /** Resolves relative `file:` paths; defaults to process.cwd(). */
+  cwd?: string;
+  /** Milliseconds SQLite waits on a locked database before failing (default 15000). */
+  sqliteBusyTimeoutMs?: number;
+  /** Maximum PostgreSQL pool connections (default: pg's 10). */
+  pgPoolMax?: number;
+}
+
+export interface Db {
+  prisma: DbClient;
+  provider: TDbProvider;
+  /** Disconnects the client and closes the pool or file. */
+  close(): Promise<void>;
+}
+
+export function createDb(opts: TCreateDbOptions): Db {
+  const target = parseDatabaseUrl(opts.url, opts.cwd);
+  let prisma: DbClient;
+  if (target.provider === "sqlite") {
+    mkdirSync(path.dirname(target.file), { recursive: true });
+    const adapter = new PrismaBetterSQLite3({
+      url: target.file,
+      timeout: opts.sqliteBusyTimeoutMs ?? 15_000,
+    });
+    prisma = new SqlitePrismaClient({ adapter });
+  } else {
+    const adapter = new PrismaPg({
+      connectionString: target.url,
+      ...(opts.pgPoolMax ? { max: opts.pgPoolMax } : {}),
+    });
+    // The PostgreSQL client differs only in provider-specific internals.
+    prisma = new PgPrismaClient({ adapter }) as unknown as DbClient;
+  }
+  return {
+    prisma,
+    provider: target.provider,
+    close: () => prisma.$disconnect(),
+  };
+}
+
+/** True for a unique-constraint violation (P2002), on either database. */
+export function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Error && (err as { code?: unknown }).code === "P2002";
+}

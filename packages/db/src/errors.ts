@@ -1,0 +1,64 @@
+/**
+ * Errors thrown by @kiln/db. All are KilnErrors so transports map them by
+ * code; messages are one line naming the culprit (URL, migration, key).
+ */
+import { KilnError } from "@kiln/engine/errors";
+
+/** Thrown when a database URL is neither `file:<path>` nor `postgresql://…`. */
+export class DatabaseUrlError extends KilnError {
+  constructor(url: string, detail: string) {
+    super("USAGE", `database URL '${redactUrl(url)}': ${detail}`);
+  }
+}
+
+/**
+ * Thrown when migrations cannot be applied: a migration's SQL failed (its
+ * transaction was rolled back, so fixing the cause and restarting is safe), an
+ * earlier `prisma migrate deploy` left a failed row, the migrations directory
+ * is unreadable, or another process held the migration lock too long.
+ */
+export class MigrationError extends KilnError {
+  constructor(
+    readonly migration: string | undefined,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super("HOST", migration ? `migration ${migration}: ${detail}` : detail, options);
+  }
+}
+
+/** Thrown when an artifact key is empty, absolute, or escapes the store. */
+export class ArtifactKeyError extends KilnError {
+  constructor(
+    readonly key: string,
+    detail: string,
+  ) {
+    super("USAGE", `artifact key '${key}': ${detail}`);
+  }
+}
+
+/** Thrown by `put` when the content does not hash to the expected sha256; nothing is stored. */
+export class ArtifactIntegrityError extends KilnError {
+  constructor(
+    readonly key: string,
+    readonly actual: string,
+    readonly expected: string,
+  ) {
+    super(
+      "USAGE",
+      `artifact '${key}': content sha256 ${actual} does not match expected ${expected}`,
+    );
+  }
+}
+
+/** Thrown by `get` when no artifact is stored under the key. */
+export class ArtifactNotFoundError extends KilnError {
+  constructor(readonly key: string) {
+    super("USAGE", `artifact '${key}' not found`);
+  }
+}
+
+/** The URL with its password replaced, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, "$1***@");
+}
