@@ -83,6 +83,7 @@ describe.skipIf(why)(
           expect(boot.loggedIn, tail(stripAnsi(boot.console), 60)).toBe(true);
           fs.rmSync(image, { force: true });
         },
+        20 * 60_000,
       );
     }
   },

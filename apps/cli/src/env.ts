@@ -7,13 +7,17 @@ import { z } from "zod";
  * file reads process.env). DIB's own variables (`DIB_*`, `ARCH`, …) are
  * passed through to the engine untouched as `buildEnv`.
  */
+/** An optional value where an empty string means unset, as shells treat `VAR=`. */
+const optionalString = () =>
+  z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional());
+
 const ZCliEnv = z.object({
   /** Colon-separated element directories searched before Kiln's built-ins. */
   ELEMENTS_PATH: z.string().optional(),
   /** Target architecture; default: the host's, in Debian naming. */
-  ARCH: z.string().min(1).optional(),
+  ARCH: optionalString(),
   /** Kiln's built-in elements directory; default: `elements/` of this checkout. */
-  KILN_BUILTIN_ELEMENTS: z.string().min(1).optional(),
+  KILN_BUILTIN_ELEMENTS: optionalString(),
   /** Operational log level for the CLI's own messages. */
   KILN_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** dib-run-parts' name filter override. */
@@ -21,9 +25,13 @@ const ZCliEnv = z.object({
   /** Parent directory of build directories (DIB's TMP_DIR); default /tmp. */
   TMP_DIR: z.string().min(1).default("/tmp"),
   /** Image cache (debootstrap tarballs, apt debs); `--image-cache` wins. Default: $XDG_CACHE_HOME/kiln. */
-  DIB_IMAGE_CACHE: z.string().min(1).optional(),
+  DIB_IMAGE_CACHE: optionalString(),
   /** Base of the default cache directory. */
-  XDG_CACHE_HOME: z.string().min(1).optional(),
+  XDG_CACHE_HOME: optionalString(),
+  /** The server's database: a PostgreSQL URL; unset means SQLite in KILN_DATA_DIR. */
+  DATABASE_URL: optionalString(),
+  /** The server's data directory (SQLite file, artifacts); default ./data. */
+  KILN_DATA_DIR: optionalString(),
   /** Home directory, for the default cache directory. */
   HOME: z.string().min(1).default("/root"),
 });

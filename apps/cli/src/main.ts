@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { KilnError } from "@kiln/engine/errors";
+import { registerAdminCommand } from "./commands/admin.ts";
 import { registerBlockDeviceCommand } from "./commands/block-device.ts";
 import { registerBuildCommand } from "./commands/build.ts";
 import { registerElementsCommand } from "./commands/elements.ts";
@@ -24,6 +25,7 @@ export function createProgram(): Command {
   registerPkgMapCommand(program);
   registerBlockDeviceCommand(program);
   registerBuildCommand(program);
+  registerAdminCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

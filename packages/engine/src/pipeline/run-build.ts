@@ -345,6 +345,7 @@ async function buildInDirs(
 
   c.progress.enter("outputs");
   c.report("outputs");
+  c.step("outputs", `writing ${o.request.types.join(", ")}`);
   const record = await writeBuildRecord({
     o,
     plan,

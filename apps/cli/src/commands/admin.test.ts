@@ -1,0 +1,179 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createDb } from "@kiln/db/client";
+import { afterAll, describe, expect, it } from "vitest";
+import { hashSecret } from "../../../../packages/server/src/services/auth/secrets.ts";
+import { serverStorageFrom } from "../server-config.ts";
+
+const CLI = path.resolve(import.meta.dirname, "..", "..");
+const KILN = path.join(CLI, "bin", "kiln.js");
+// Until the lead adds `registerAdminCommand(program)` to main.ts, the same
+// commands run through an equivalent entry point built here.
+const WIRED = readFileSync(path.join(CLI, "src", "main.ts"), "utf8").includes(
+  "registerAdminCommand",
+);
+const FALLBACK = `
+const { createProgram } = await import(${JSON.stringify(path.join(CLI, "src", "main.ts"))});
+const { registerAdminCommand } = await import(${JSON.stringify(path.join(CLI, "src", "commands", "admin.ts"))});
+const program = createProgram();
+registerAdminCommand(program);
+try { await program.parseAsync(process.argv.slice(1), { from: "user" }); }
+catch (err) { if (err.code?.startsWith?.("commander.")) process.exitCode = 2;
+  else { process.stderr.write("kiln: " + err.message + "\\n"); process.exitCode = err.code === "USAGE" ? 2 : 3; } }
+`;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function kiln(args: string[], env: Record<string, string>, stdin?: string): Promise<Run> {
+  const argv = WIRED
+    ? [KILN, ...args]
+    : ["--import", "tsx", "--input-type=module", "-e", FALLBACK, "--", ...args];
+  const child = spawn(process.execPath, argv, {
+    cwd: path.resolve(CLI, "..", ".."),
+    env: { ...process.env, DATABASE_URL: "", KILN_LOG_LEVEL: "warn", ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stdin.end(stdin ?? "");
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+}
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe("serverStorageFrom", () => {
+  it("uses DATABASE_URL, else SQLite in the data directory, and names a bad URL", () => {
+    expect(serverStorageFrom({}, "/srv")).toEqual({
+      provider: "sqlite",
+      databaseUrl: "file:/srv/data/kiln.db",
+      dataDir: "/srv/data",
+    });
+    expect(serverStorageFrom({ KILN_DATA_DIR: "/var/lib/kiln" }, "/srv").databaseUrl).toBe(
+      "file:/var/lib/kiln/kiln.db",
+    );
+    expect(
+      serverStorageFrom({ DATABASE_URL: "postgresql://k:pw@db:5432/kiln" }, "/srv").provider,
+    ).toBe("postgresql");
+    expect(() => serverStorageFrom({ DATABASE_URL: "mysql://k:secret@db/kiln" })).toThrow(
+      /^DATABASE_URL: /,
+    );
+    expect(() => serverStorageFrom({ DATABASE_URL: "mysql://k:secret@db/kiln" })).not.toThrow(
+      /secret/,
+    );
+  });
+});
+
+describe(`kiln admin (${WIRED ? "bin/kiln.js" : "main.ts not wired yet: equivalent entry"})`, () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "kiln-admin-cli-"));
+  dirs.push(dataDir);
+  const env = { KILN_DATA_DIR: dataDir };
+
+  it("creates a user from a piped password, then a token printed alone on stdout", async () => {
+    const made = await kiln(
+      ["admin", "create-user", "--email", "Ops@Example.com", "--role", "admin", "--password-stdin"],
+      env,
+      "a long enough password\n",
+    );
+    expect(made).toMatchObject({ code: 0, stdout: "created admin ops@example.com\n" });
+    expect(made.stderr).not.toContain("a long enough password");
+
+    const tok = await kiln(
+      ["admin", "create-token", "--user", "ops@example.com", "--name", "ci", "--scopes", "read"],
+      env,
+    );
+    expect(tok.code).toBe(0);
+    expect(tok.stdout).toMatch(/^kiln_[0-9A-Za-z]{40}\n$/);
+
+    const db = createDb({ url: `file:${path.join(dataDir, "kiln.db")}` });
+    try {
+      const user = await db.prisma.user.findUniqueOrThrow({ where: { email: "ops@example.com" } });
+      expect(user.role).toBe("admin");
+      expect(user.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      const row = await db.prisma.apiToken.findFirstOrThrow({ where: { userId: user.id } });
+      expect(row).toMatchObject({
+        name: "ci",
+        scopes: "read",
+        tokenHash: hashSecret(tok.stdout.trim()),
+      });
+      const audit = await db.prisma.auditEvent.findMany({ orderBy: { at: "asc" } });
+      expect(audit.map((a) => a.action)).toEqual(["user.create", "token.create"]);
+      expect(audit.every((a) => a.actorId === null && a.details.includes('"via":"host"'))).toBe(
+        true,
+      );
+      expect(audit.map((a) => a.details).join()).not.toContain(tok.stdout.trim());
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("refuses bad input with one line naming the flag", async () => {
+    const cases: [string[], string | undefined, RegExp][] = [
+      [
+        ["admin", "create-user", "--email", "ops@example.com", "--password-stdin"],
+        "another password",
+        /--email: a user with email ops@example.com already exists/,
+      ],
+      [
+        ["admin", "create-user", "--email", "x@example.com", "--role", "root", "--password-stdin"],
+        "a long enough password",
+        /--role: 'root' is not admin or user/,
+      ],
+      [["admin", "create-user", "--email", "x@example.com"], undefined, /--password-stdin/],
+      [
+        ["admin", "create-user", "--email", "x@example.com", "--password-stdin"],
+        "short\n",
+        /at least 10 characters/,
+      ],
+      [
+        ["admin", "create-user", "--email", "x@example.com", "--password-stdin"],
+        "",
+        /standard input was empty/,
+      ],
+      [
+        ["admin", "create-token", "--user", "nobody@example.com", "--name", "n"],
+        undefined,
+        /--user: no user has the email nobody@example.com/,
+      ],
+      [
+        [
+          "admin",
+          "create-token",
+          "--user",
+          "ops@example.com",
+          "--name",
+          "n",
+          "--scopes",
+          "read,root",
+        ],
+        undefined,
+        /--scopes: unknown scope 'root'/,
+      ],
+    ];
+    const runs = await Promise.all(cases.map(([args, stdin]) => kiln(args, env, stdin)));
+    for (const [i, [args, , message]] of cases.entries()) {
+      const r = runs[i]!;
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it("names DATABASE_URL when it is not a database URL", async () => {
+    const r = await kiln(["admin", "create-token", "--user", "a@example.com", "--name", "n"], {
+      ...env,
+      DATABASE_URL: "mysql://root:hunter2@db/kiln",
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^kiln: DATABASE_URL: database URL /);
+    expect(r.stderr).not.toContain("hunter2");
+  });
+});

@@ -1,0 +1,140 @@
+import type { Command } from "commander";
+import { KilnError } from "@kiln/engine/errors";
+import type { Logger } from "@kiln/engine/logger";
+import { AppError } from "@kiln/server/app-error";
+import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
+import { createUser } from "@kiln/server/services/users/create-user";
+import { findUserByEmail } from "@kiln/server/services/users/list-users";
+import { ZUserRole } from "@kiln/server/services/users/user-view";
+import { cliContext } from "../context.ts";
+import { openServerForAdmin, type TServerEnvValues } from "../server-config.ts";
+
+/** What the admin commands touch besides the database; replaceable in tests. */
+export interface AdminIO {
+  /** DATABASE_URL and KILN_DATA_DIR as parsed at start. */
+  serverEnv: () => TServerEnvValues;
+  logger: () => Logger;
+  /** Results (stdout). */
+  out: (text: string) => void;
+  /** All of standard input, for --password-stdin. */
+  readStdin: () => Promise<string>;
+  /** Whether standard input is a terminal (then nothing was piped in). */
+  stdinIsTTY: () => boolean;
+}
+
+const defaultIO: AdminIO = {
+  serverEnv: () => {
+    const { env } = cliContext();
+    return { DATABASE_URL: env.DATABASE_URL, KILN_DATA_DIR: env.KILN_DATA_DIR };
+  },
+  logger: () => cliContext().logger,
+  out: (text) => process.stdout.write(text),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  },
+  stdinIsTTY: () => process.stdin.isTTY === true,
+};
+
+// Service fields named as the flags the user typed.
+const FLAG_FOR_FIELD: Record<string, string> = {
+  email: "--email",
+  password: "the password (stdin)",
+  role: "--role",
+  name: "--name",
+  scopes: "--scopes",
+  userId: "--user",
+};
+
+/** Service errors become one usage line naming the flag; anything else stays an internal error. */
+function asCliError(err: unknown, emailFlag = "--email"): unknown {
+  if (!(err instanceof AppError) || err.code === "INTERNAL") return err;
+  const flag =
+    err.field === "email" ? emailFlag : err.field ? FLAG_FOR_FIELD[err.field] : undefined;
+  return new KilnError("USAGE", flag ? `${flag}: ${err.message}` : err.message, { cause: err });
+}
+
+async function withServer<T>(
+  io: AdminIO,
+  run: (deps: Awaited<ReturnType<typeof openServerForAdmin>>["deps"]) => Promise<T>,
+): Promise<T> {
+  const server = await openServerForAdmin(io.serverEnv(), io.logger());
+  try {
+    return await run(server.deps);
+  } finally {
+    await server.close();
+  }
+}
+
+/**
+ * `kiln admin …`: user and token management on the server host, using the
+ * server's own database configuration (DATABASE_URL, KILN_DATA_DIR).
+ * Actions taken here are audited without an actor (`via: "host"`).
+ */
+export function registerAdminCommand(program: Command, io: AdminIO = defaultIO): Command {
+  const admin = program
+    .command("admin")
+    .description("manage the Kiln server's users and API tokens from the server host");
+
+  admin
+    .command("create-user")
+    .description("create a user; the password is read from standard input")
+    .requiredOption("--email <email>", "the user's email (their sign-in name)")
+    .option("--role <role>", "admin or user", "user")
+    .option("--name <name>", "display name")
+    .option("--password-stdin", "read the password from standard input (required)")
+    .action(
+      async (flags: { email: string; role: string; name?: string; passwordStdin?: boolean }) => {
+        const role = ZUserRole.safeParse(flags.role);
+        if (!role.success)
+          throw new KilnError("USAGE", `--role: '${flags.role}' is not admin or user`);
+        if (!flags.passwordStdin) {
+          throw new KilnError("USAGE", "give the password on standard input with --password-stdin");
+        }
+        if (io.stdinIsTTY()) {
+          throw new KilnError(
+            "USAGE",
+            "--password-stdin: pipe the password in (standard input is a terminal)",
+          );
+        }
+        // One trailing newline is what `echo` and here-strings add, not part of the password.
+        const password = (await io.readStdin()).replace(/\r?\n$/, "");
+        if (!password) throw new KilnError("USAGE", "--password-stdin: standard input was empty");
+        const user = await withServer(io, (deps) =>
+          createUser(deps, null, {
+            email: flags.email,
+            role: role.data,
+            name: flags.name,
+            password,
+          }),
+        ).catch((err: unknown) => {
+          throw asCliError(err);
+        });
+        io.out(`created ${user.role} ${user.email}\n`);
+      },
+    );
+
+  admin
+    .command("create-token")
+    .description("create an API token for a user and print it (shown only this once)")
+    .requiredOption("--user <email>", "the token's user")
+    .requiredOption("--name <name>", "what the token is for (shown in lists)")
+    .option("--scopes <scopes>", "comma-separated: read, write, admin", "read,write")
+    .action(async (flags: { user: string; name: string; scopes: string }) => {
+      const created = await withServer(io, async (deps) => {
+        const user = await findUserByEmail(deps, null, flags.user);
+        return createApiToken(deps, null, {
+          userId: user.id,
+          name: flags.name,
+          scopes: flags.scopes.split(","),
+        });
+      }).catch((err: unknown) => {
+        throw asCliError(err, "--user");
+      });
+      // Only the token on stdout, so `TOKEN=$(kiln admin create-token …)` works.
+      io.out(`${created.token}\n`);
+    });
+
+  return admin;
+}

@@ -1,0 +1,57 @@
+import type { Db } from "@kiln/db/client";
+import type { ArtifactStore } from "@kiln/db/artifact-store";
+import type { Logger } from "@kiln/engine/logger";
+import type { EventBus } from "./event-bus.ts";
+
+/** Server-wide configuration (from the app's env.ts; packages never read env). */
+export interface ServerConfig {
+  /** Kiln's version, for /api/health and agents. */
+  version: string;
+  /** Kiln's built-in elements directory, registered as a catalog at start. */
+  builtinElementsDir: string;
+  /** Successful builds kept per recipe unless the recipe says otherwise. */
+  keepBuildsDefault: number;
+  /** Largest accepted catalog upload, bytes. */
+  maxCatalogBytes: number;
+  /** Public base URL of the server (for setup links and agent commands). */
+  publicUrl: string;
+  /** Key material for encrypting recipe secrets (KILN_SECRET_KEY or a generated key file). */
+  secretKey?: string;
+  /** Where catalog trees are unpacked for the engine (default: under the OS temp dir). */
+  catalogCacheDir?: string;
+  /** Largest total unpacked size of a catalog, bytes (default 10 × maxCatalogBytes). */
+  maxCatalogTreeBytes?: number;
+  /** Most entries in a catalog archive (default 20000). */
+  maxCatalogEntries?: number;
+}
+
+/** Everything services need: one object, created once per server process. */
+export interface ServerDeps {
+  db: Db;
+  store: ArtifactStore;
+  bus: EventBus;
+  logger: Logger;
+  config: ServerConfig;
+  /** Clock, replaceable in tests. */
+  now: () => Date;
+}
+
+/** The authenticated caller of a request. */
+export interface Actor {
+  userId: string;
+  email: string;
+  /** "admin" sees and does everything. */
+  role: "admin" | "user";
+  /** API token scopes when authenticated by a token; undefined for sessions. */
+  scopes?: string[];
+}
+
+/** tRPC context: the deps plus who is calling (if anyone). */
+export interface RequestContext {
+  deps: ServerDeps;
+  actor?: Actor;
+  /** Client address, for login rate limiting. */
+  ip?: string;
+  /** Set a cookie on the response (session login/logout). */
+  setCookie?: (name: string, value: string, options: { maxAgeSeconds: number }) => void;
+}

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { adminProcedure, authedProcedure, router } from "../trpc.ts";
+import {
+  createRegistrationToken,
+  ZCreateRegistrationTokenInput,
+} from "../services/agents/create-registration-token.ts";
+import { setAgentDraining } from "../services/agents/drain-agent.ts";
+import { listAgents } from "../services/agents/list-agents.ts";
+import { revokeAgent } from "../services/agents/revoke-agent.ts";
+
+const ZAgentId = z.object({ agentId: z.string().min(1) });
+
+export const agentsRouter = router({
+  list: authedProcedure.query(({ ctx }) => listAgents(ctx.deps, ctx.actor)),
+  drain: adminProcedure
+    .input(ZAgentId.extend({ draining: z.boolean().default(true) }))
+    .mutation(({ ctx, input }) => setAgentDraining(ctx.deps, ctx.actor, input)),
+  revoke: adminProcedure
+    .input(ZAgentId)
+    .mutation(({ ctx, input }) => revokeAgent(ctx.deps, ctx.actor, input.agentId)),
+  createRegistrationToken: adminProcedure
+    .input(ZCreateRegistrationTokenInput)
+    .mutation(({ ctx, input }) => createRegistrationToken(ctx.deps, ctx.actor, input)),
+});

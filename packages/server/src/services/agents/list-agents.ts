@@ -1,0 +1,60 @@
+import type { Actor, ServerDeps } from "../../context.ts";
+import { ACTIVE_STATUSES } from "../builds/build-status.ts";
+import { visibleBuildsWhere } from "../builds/build-access.ts";
+import { parseJson } from "../builds/stored-request.ts";
+
+export interface TAgentListItem {
+  id: string;
+  name: string;
+  state: string;
+  arch: string;
+  version: string;
+  labels: Record<string, string>;
+  capacity: number;
+  lastSeenAt: Date | null;
+  revoked: boolean;
+  hostFacts: Record<string, unknown>;
+  /** Active builds; ones the caller may not see are counted, not named. */
+  builds: { id: string; number: number; status: string }[];
+  hiddenBuilds: number;
+}
+
+/** Every agent with its current builds (any signed-in user: agents are shared). */
+export async function listAgents(deps: ServerDeps, actor: Actor): Promise<TAgentListItem[]> {
+  const p = deps.db.prisma;
+  const agents = await p.agent.findMany({ orderBy: { name: "asc" } });
+  const active = await p.build.findMany({
+    where: { status: { in: ACTIVE_STATUSES }, agentId: { not: null } },
+    select: { id: true, number: true, status: true, agentId: true },
+    orderBy: { queuedAt: "asc" },
+  });
+  const visible = new Set(
+    (
+      await p.build.findMany({
+        where: {
+          AND: [{ id: { in: active.map((b) => b.id) } }, await visibleBuildsWhere(deps, actor)],
+        },
+        select: { id: true },
+      })
+    ).map((b) => b.id),
+  );
+  return agents.map((a) => {
+    const mine = active.filter((b) => b.agentId === a.id);
+    return {
+      id: a.id,
+      name: a.name,
+      state: a.state,
+      arch: a.arch,
+      version: a.version,
+      labels: parseJson<Record<string, string>>(a.labels, {}),
+      capacity: a.capacity,
+      lastSeenAt: a.lastSeenAt,
+      revoked: a.revokedAt !== null,
+      hostFacts: parseJson<Record<string, unknown>>(a.hostFacts, {}),
+      builds: mine
+        .filter((b) => visible.has(b.id))
+        .map(({ id, number, status }) => ({ id, number, status })),
+      hiddenBuilds: mine.filter((b) => !visible.has(b.id)).length,
+    };
+  });
+}

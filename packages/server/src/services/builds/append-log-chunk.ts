@@ -1,0 +1,65 @@
+import { isUniqueViolation } from "@kiln/db/client";
+import { z } from "zod";
+import { AppError } from "../../app-error.ts";
+import type { ServerDeps } from "../../context.ts";
+import { buildTopic, type TBuildStreamMessage } from "./build-topics.ts";
+import { findIngestTarget } from "./find-ingest-target.ts";
+
+/** Largest chunk accepted; agents batch every ~100-250 ms, far below this. */
+export const MAX_LOG_CHUNK_BYTES = 1 << 20;
+
+export const ZLogChunk = z.object({
+  buildId: z.string().min(1),
+  /** Strictly increasing per build, from 0; the idempotency key with buildId. */
+  seq: z.number().int().min(0),
+  /** Byte offset of the chunk in the build's log. */
+  offset: z.number().int().min(0),
+  data: z
+    .instanceof(Uint8Array)
+    .refine((d) => d.length <= MAX_LOG_CHUNK_BYTES, "log chunk over 1 MiB"),
+  /** When given, the chunk is refused unless the build is assigned to this agent. */
+  agentId: z.string().optional(),
+});
+export type TLogChunkInput = z.infer<typeof ZLogChunk>;
+
+/**
+ * Stores one log chunk (gateway → here). A resend of a stored `(buildId, seq)`
+ * is a no-op (`stored: false`), so agents can resend from their last
+ * acknowledged seq after a reconnect. New chunks are published on
+ * `build:<id>` as `{kind:"log", seq, offset, data}`.
+ */
+export async function appendLogChunk(
+  deps: ServerDeps,
+  raw: TLogChunkInput,
+): Promise<{ stored: boolean; logBytes: number }> {
+  const parsed = ZLogChunk.safeParse(raw);
+  if (!parsed.success) {
+    throw new AppError(
+      "INVALID_INPUT",
+      `log chunk: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`,
+    );
+  }
+  const input = parsed.data;
+  const build = await findIngestTarget(deps, input.buildId, input.agentId);
+  if (build.deletedAt) return { stored: false, logBytes: build.logBytes };
+  const p = deps.db.prisma;
+  try {
+    await p.logChunk.create({
+      data: { buildId: input.buildId, seq: input.seq, offset: input.offset, data: input.data },
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) return { stored: false, logBytes: build.logBytes };
+    throw err;
+  }
+  const end = input.offset + input.data.length;
+  await p.$executeRaw`
+    UPDATE "Build" SET "logBytes" = CASE WHEN "logBytes" < ${end} THEN ${end} ELSE "logBytes" END
+    WHERE "id" = ${input.buildId}`;
+  deps.bus.publish(buildTopic(input.buildId), {
+    kind: "log",
+    seq: input.seq,
+    offset: input.offset,
+    data: input.data,
+  } satisfies TBuildStreamMessage);
+  return { stored: true, logBytes: Math.max(build.logBytes, end) };
+}

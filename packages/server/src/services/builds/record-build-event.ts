@@ -1,0 +1,145 @@
+import { isUniqueViolation, type Prisma } from "@kiln/db/client";
+import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import { AppError } from "../../app-error.ts";
+import type { ServerDeps } from "../../context.ts";
+import { statusFromFinished, TERMINAL_STATUSES, type TBuildStatus } from "./build-status.ts";
+import { buildTopic, type TBuildStreamMessage } from "./build-topics.ts";
+import { findIngestTarget } from "./find-ingest-target.ts";
+import { publishBuildChange } from "./publish-build-change.ts";
+import { parseJson } from "./stored-request.ts";
+
+type Tx = Prisma.TransactionClient;
+
+export interface TRecordEventResult {
+  /** False when `(buildId, seq)` was already stored (a resend): nothing changed. */
+  stored: boolean;
+  status: TBuildStatus;
+}
+
+/**
+ * Stores one pipeline event (gateway → here) and applies it to the build:
+ * `build.started` → RUNNING; `phase.finished` → phase timings;
+ * `hook.finished` → a hook row; `build.finished` → the final status (one
+ * mapping, `statusFromFinished`) with the failure. Idempotent by
+ * `(buildId, seq)`. Published on `build:<id>` as `{kind:"event", seq, event}`.
+ */
+export async function recordBuildEvent(
+  deps: ServerDeps,
+  buildId: string,
+  seq: number,
+  event: TBuildEvent,
+  opts: { agentId?: string } = {},
+): Promise<TRecordEventResult> {
+  if (!Number.isInteger(seq) || seq < 0)
+    throw new AppError("INVALID_INPUT", `event seq must be a whole number ≥ 0 (got ${seq})`, "seq");
+  if (!event || typeof event.type !== "string" || typeof event.t !== "number") {
+    throw new AppError("INVALID_INPUT", `event ${seq}: needs a type and a time`, "event");
+  }
+  const build = await findIngestTarget(deps, buildId, opts.agentId);
+  let changed = false;
+  try {
+    changed = await deps.db.prisma.$transaction(async (tx) => {
+      await tx.buildEvent.create({
+        data: {
+          buildId,
+          seq,
+          type: event.type,
+          data: JSON.stringify(event),
+          at: new Date(event.t),
+        },
+      });
+      return applyEvent(tx, buildId, seq, event);
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) return { stored: false, status: build.status as TBuildStatus };
+    throw err;
+  }
+  deps.bus.publish(buildTopic(buildId), {
+    kind: "event",
+    seq,
+    event,
+  } satisfies TBuildStreamMessage);
+  const fresh = await deps.db.prisma.build.findUniqueOrThrow({ where: { id: buildId } });
+  if (changed) await publishBuildChange(deps, fresh);
+  return { stored: true, status: fresh.status as TBuildStatus };
+}
+
+/** Returns true when the build's status changed. */
+async function applyEvent(
+  tx: Tx,
+  buildId: string,
+  seq: number,
+  event: TBuildEvent,
+): Promise<boolean> {
+  switch (event.type) {
+    case "build.started": {
+      const r = await tx.build.updateMany({
+        where: { id: buildId, status: { in: ["QUEUED", "ASSIGNED"] } },
+        data: { status: "RUNNING", startedAt: new Date(event.t), waitingReason: null },
+      });
+      return r.count > 0;
+    }
+    case "phase.finished": {
+      const b = await tx.build.findUniqueOrThrow({
+        where: { id: buildId },
+        select: { phaseTimings: true },
+      });
+      const timings = parseJson<Record<string, number>>(b.phaseTimings, {});
+      timings[event.phase] = (timings[event.phase] ?? 0) + event.durationMs;
+      await tx.build.update({
+        where: { id: buildId },
+        data: { phaseTimings: JSON.stringify(timings) },
+      });
+      return false;
+    }
+    case "hook.finished":
+      await tx.buildHook.create({
+        data: {
+          buildId,
+          seq,
+          phase: event.phase,
+          element: event.element,
+          script: event.script,
+          exitCode: event.exitCode,
+          durationMs: event.durationMs,
+        },
+      });
+      return false;
+    case "build.finished": {
+      const e = event.error;
+      const r = await tx.build.updateMany({
+        where: { id: buildId, status: { notIn: TERMINAL_STATUSES } },
+        data: {
+          status: statusFromFinished(event.status),
+          finishedAt: new Date(event.t),
+          waitingReason: null,
+          ...(e
+            ? {
+                failurePhase: e.phase ?? null,
+                failureElement: e.element ?? null,
+                failureScript: e.script ?? null,
+                failureExitCode: e.exitCode ?? null,
+                failureMessage: e.message,
+              }
+            : {}),
+        },
+      });
+      return r.count > 0;
+    }
+    case "phase.started":
+    case "hook.started":
+    case "step":
+    case "log":
+    case "progress":
+    case "artifact":
+      return false;
+    default: {
+      const never: never = event;
+      throw new AppError(
+        "INVALID_INPUT",
+        `unknown event type ${(never as { type: string }).type}`,
+        "event",
+      );
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { ZBuildRequest } from "@kiln/engine/plan/build-request";
+import { AppError } from "../../app-error.ts";
+
+/** One environment variable of a build; secret values are never stored on the build. */
+export const ZBuildEnvVar = z.object({
+  name: z.string().min(1),
+  /** Absent for secrets: the gateway reads them from the recipe version at assignment. */
+  value: z.string().optional(),
+  secret: z.boolean().default(false),
+});
+export type TBuildEnvVar = z.infer<typeof ZBuildEnvVar>;
+
+/** Agent labels a build needs: every `key=value` must be on the agent. */
+export const ZAgentLabels = z.record(z.string().min(1), z.string());
+
+/**
+ * What `Build.request` holds: the engine's build request plus what the
+ * dispatcher and the agent need besides (environment, required labels).
+ */
+export const ZStoredBuildRequest = ZBuildRequest.extend({
+  env: z.array(ZBuildEnvVar).default([]),
+  agentLabels: ZAgentLabels.default({}),
+});
+export type TStoredBuildRequest = z.infer<typeof ZStoredBuildRequest>;
+
+/** One element of the resolved list kept on the build. */
+export const ZResolvedElement = z.object({
+  name: z.string(),
+  /** Catalog version the element came from (null: Kiln's built-in directory). */
+  catalogVersionId: z.string().nullable(),
+  catalogName: z.string().nullable().default(null),
+  /** sha256 of the catalog version's content. */
+  catalogSha256: z.string().nullable().default(null),
+});
+export type TResolvedElement = z.infer<typeof ZResolvedElement>;
+
+/** Parses a build's stored request; a corrupt row is the server's fault. */
+export function parseStoredRequest(json: string, buildId: string): TStoredBuildRequest {
+  const parsed = ZStoredBuildRequest.safeParse(JSON.parse(json));
+  if (!parsed.success) {
+    throw new AppError(
+      "INTERNAL",
+      `build ${buildId}: stored request is invalid: ${parsed.error.issues[0]?.message}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Parses a JSON column leniently: bad or missing JSON gives the fallback. */
+export function parseJson<T>(json: string | null | undefined, fallback: T): T {
+  if (!json) return fallback;
+  try {
+    return JSON.parse(json) as T;
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * A real database (SQLite or PostgreSQL), store and bus for the builds,
+ * dispatch and retention tests, seeded with two teams, their users, a
+ * catalog and a private recipe. Not a test file itself.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createDb, type Db } from "@kiln/db/client";
+import { createDirectoryArtifactStore } from "@kiln/db/artifact-store";
+import { migrateDatabase } from "@kiln/db/migrate";
+import type { TTestProvider } from "@kiln/db/testing";
+import { silentLogger } from "@kiln/engine/logger";
+import type { Actor, ServerDeps } from "../../context.ts";
+import { EventBus } from "../../event-bus.ts";
+import { agentsRouter } from "../../routers/agents-router.ts";
+import { buildsRouter } from "../../routers/builds-router.ts";
+import { createCallerFactory, router } from "../../trpc.ts";
+
+const testRouter = router({ builds: buildsRouter, agents: agentsRouter });
+const createCaller = createCallerFactory(testRouter);
+
+/** Elements of the test catalog: name → [deps, provides]. */
+const ELEMENTS: Record<string, [string[], string[]]> = {
+  base: [[], []],
+  ubuntu: [["dpkg"], ["operating-system"]],
+  dpkg: [[], []],
+  vm: [["bootloader"], []],
+  bootloader: [[], []],
+  "block-device-mbr": [[], []],
+  "block-device-efi": [[], []],
+  nginx: [["base"], []],
+};
+
+export interface TFixture {
+  deps: ServerDeps;
+  /** The clock `deps.now` reads; each read advances it by 1 ms so queue order is strict. */
+  clock: { t: number };
+  db: Db;
+  /** The test database's URL (to open more clients, as other processes would). */
+  dbUrl: string;
+  users: Record<"admin" | "alice" | "victor" | "bob", Actor>;
+  teamA: string;
+  teamB: string;
+  recipeId: string;
+  recipeVersionId: string;
+  catalogVersionId: string;
+  caller(actor: Actor | undefined, signal?: AbortSignal): ReturnType<typeof createCaller>;
+  /** Every message published on a topic since the fixture was made. */
+  published(topic: string): unknown[];
+  close(): Promise<void>;
+}
+
+export async function createFixture(provider: TTestProvider): Promise<TFixture> {
+  const handle = await provider.create();
+  await migrateDatabase({ url: handle.url });
+  const db = createDb({ url: handle.url });
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "kiln-builds-test-"));
+  const builtin = path.join(tmp, "elements");
+  for (const [name, [deps, provides]] of Object.entries(ELEMENTS)) {
+    mkdirSync(path.join(builtin, name), { recursive: true });
+    writeFileSync(path.join(builtin, name, "element-deps"), deps.join("\n") + "\n");
+    writeFileSync(path.join(builtin, name, "element-provides"), provides.join("\n") + "\n");
+  }
+  const bus = new EventBus();
+  const log = new Map<string, unknown[]>();
+  const publish = bus.publish.bind(bus);
+  bus.publish = (topic, message) => {
+    log.set(topic, [...(log.get(topic) ?? []), message]);
+    publish(topic, message);
+  };
+  const clock = { t: Date.parse("2026-03-01T10:00:00Z") };
+  const deps: ServerDeps = {
+    db,
+    store: createDirectoryArtifactStore({ root: path.join(tmp, "store") }),
+    bus,
+    logger: silentLogger,
+    config: {
+      version: "0.0.0-test",
+      builtinElementsDir: builtin,
+      keepBuildsDefault: 3,
+      maxCatalogBytes: 1 << 20,
+      publicUrl: "http://127.0.0.1:3000",
+    },
+    now: () => new Date(clock.t++),
+  };
+  const p = db.prisma;
+  const mk = async (email: string, role: "admin" | "user"): Promise<Actor> => {
+    const u = await p.user.create({ data: { email, role } });
+    return { userId: u.id, email, role };
+  };
+  const users = {
+    admin: await mk("admin@test", "admin"),
+    alice: await mk("alice@test", "user"),
+    victor: await mk("victor@test", "user"),
+    bob: await mk("bob@test", "user"),
+  };
+  const teamA = (await p.team.create({ data: { slug: "a", name: "A" } })).id;
+  const teamB = (await p.team.create({ data: { slug: "b", name: "B" } })).id;
+  await p.membership.createMany({
+    data: [
+      { userId: users.alice.userId, teamId: teamA, role: "member" },
+      { userId: users.victor.userId, teamId: teamA, role: "viewer" },
+      { userId: users.bob.userId, teamId: teamB, role: "maintainer" },
+    ],
+  });
+  const catalog = await p.catalog.create({
+    data: { teamId: teamA, name: "core", sourceKind: "upload" },
+  });
+  const cv = await p.catalogVersion.create({
+    data: {
+      catalogId: catalog.id,
+      sha256: "ab".repeat(32),
+      storageKey: "catalogs/core.tar",
+      sizeBytes: 1,
+      elementCount: Object.keys(ELEMENTS).length,
+    },
+  });
+  await p.catalogElement.createMany({
+    data: Object.entries(ELEMENTS).map(([name, [d, pr]]) => ({
+      catalogVersionId: cv.id,
+      name,
+      deps: JSON.stringify(d),
+      provides: JSON.stringify(pr),
+    })),
+  });
+  const recipe = await p.recipe.create({
+    data: { teamId: teamA, name: "web", visibility: "private" },
+  });
+  const rv = await p.recipeVersion.create({
+    data: {
+      recipeId: recipe.id,
+      version: 1,
+      elements: JSON.stringify(["ubuntu", "vm"]),
+      outputTypes: JSON.stringify(["qcow2"]),
+      env: JSON.stringify([
+        { name: "DIB_RELEASE", value: "noble", secret: false },
+        { name: "DIB_TOKEN", value: "enc:xyz", secret: true },
+      ]),
+      catalogs: { create: [{ catalogVersionId: cv.id, position: 0 }] },
+    },
+  });
+  return {
+    deps,
+    clock,
+    db,
+    dbUrl: handle.url,
+    users,
+    teamA,
+    teamB,
+    recipeId: recipe.id,
+    recipeVersionId: rv.id,
+    catalogVersionId: cv.id,
+    caller: (actor, signal) => createCaller({ deps, actor }, signal ? { signal } : undefined),
+    published: (topic) => log.get(topic) ?? [],
+    close: async () => {
+      await db.close();
+      await handle.drop();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Adds an agent as the gateway would after registration. */
+export async function addAgent(
+  f: TFixture,
+  name: string,
+  opts: { arch?: string; labels?: Record<string, string>; capacity?: number; state?: string } = {},
+): Promise<string> {
+  const a = await f.db.prisma.agent.create({
+    data: {
+      name,
+      arch: opts.arch ?? "amd64",
+      labels: JSON.stringify(opts.labels ?? {}),
+      capacity: opts.capacity ?? 1,
+      state: opts.state ?? "ONLINE",
+      lastSeenAt: new Date(f.clock.t),
+    },
+  });
+  return a.id;
+}

@@ -1,0 +1,152 @@
+/**
+ * Catalog sources that arrive as archives: an uploaded .tar/.tar.gz. The
+ * archive is extracted into a private temp dir, checked, hashed and stored;
+ * the temp dir is removed whatever happens.
+ */
+import fs from "node:fs/promises";
+import { lstatSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { CatalogModel as Catalog } from "@kiln/db/client";
+import { AppError } from "../../app-error.ts";
+import type { Actor, ServerDeps } from "../../context.ts";
+import { audit, requireTeamRole } from "../access.ts";
+import { catalogLimits } from "./catalog-limits.ts";
+import { extractTarSafely } from "./extract-tar-safely.ts";
+import { chooseCatalogRoot, importCatalogTree } from "./import-catalog-tree.ts";
+import {
+  findOrCreateCatalog,
+  requireCatalog,
+  toVersionSummary,
+  type TCatalogVersionSummary,
+} from "./manage-catalogs.ts";
+
+/** Which catalog an import goes to: an existing one, or a team's catalog by name (created if missing). */
+export type TCatalogTarget =
+  | { catalogId: string }
+  | { teamId: string; name: string; description?: string; visibility?: "team" | "public" };
+
+export interface TImportUploadInput {
+  target: TCatalogTarget;
+  /** The archive bytes. */
+  body: AsyncIterable<Uint8Array>;
+  /** Shown as the version's origin. */
+  fileName: string;
+  /** Directory inside the archive holding the elements (default: auto, see chooseCatalogRoot). */
+  subdir?: string;
+}
+
+export interface TImportResult {
+  catalogId: string;
+  version: TCatalogVersionSummary;
+  /** False when this content was already a version of the catalog. */
+  created: boolean;
+}
+
+/** Authorizes an import before any byte is read; returns the catalog when it exists. */
+export async function authorizeCatalogImport(
+  deps: ServerDeps,
+  actor: Actor,
+  target: TCatalogTarget,
+): Promise<Catalog | undefined> {
+  if ("catalogId" in target) return requireCatalog(deps, actor, target.catalogId, "write");
+  await requireTeamRole(deps, actor, target.teamId, "member");
+  return undefined;
+}
+
+export async function importCatalogUpload(
+  deps: ServerDeps,
+  actor: Actor,
+  input: TImportUploadInput,
+): Promise<TImportResult> {
+  const known = await authorizeCatalogImport(deps, actor, input.target);
+  if (known && known.sourceKind !== "upload") {
+    throw new AppError(
+      "INVALID_INPUT",
+      `catalog '${known.name}' is imported from ${known.sourceKind}, not by upload`,
+      "catalogId",
+    );
+  }
+  const subdir = input.subdir ? checkSubdir(input.subdir) : undefined;
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "kiln-catalog-upload-"));
+  try {
+    await extractTarSafely({
+      source: input.body,
+      dir: tmp,
+      limits: catalogLimits(deps.config),
+      what: "catalog upload",
+    });
+    const root = subdir ? subdirOf(tmp, subdir, "catalog upload") : chooseCatalogRoot(tmp);
+    // The catalog is created only once the archive has proved good.
+    const catalog =
+      known ??
+      (await findOrCreateCatalog(deps, actor, {
+        ...(input.target as Exclude<TCatalogTarget, { catalogId: string }>),
+        sourceKind: "upload",
+      }));
+    if (catalog.sourceKind !== "upload") {
+      throw new AppError(
+        "INVALID_INPUT",
+        `catalog '${catalog.name}' is imported from ${catalog.sourceKind}, not by upload`,
+        "name",
+      );
+    }
+    const { version, created } = await importCatalogTree(deps, {
+      catalogId: catalog.id,
+      dir: root,
+      origin: input.fileName.slice(0, 200),
+      createdById: actor.userId,
+      what: "catalog upload",
+    });
+    await audit(deps, actor, "catalog.import", `catalog:${catalog.id}`, {
+      source: "upload",
+      fileName: input.fileName,
+      sha256: version.sha256,
+      created,
+    });
+    return { catalogId: catalog.id, version: toVersionSummary(version), created };
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** A relative directory inside an archive or repository: no `..`, no leading `/`. */
+export function checkSubdir(subdir: string): string {
+  const segs = subdir.split("/").filter((s) => s !== "" && s !== ".");
+  if (
+    subdir.startsWith("/") ||
+    segs.includes("..") ||
+    /[\0\n:]/.test(subdir) ||
+    subdir.startsWith("-")
+  ) {
+    throw new AppError(
+      "INVALID_INPUT",
+      `subdirectory '${subdir}' must be a relative path inside the tree`,
+      "subdir",
+    );
+  }
+  return segs.join("/");
+}
+
+/** The extracted subdirectory, which must be a real directory (not a symlink). */
+export function subdirOf(root: string, subdir: string, what: string): string {
+  if (!subdir) return root;
+  const segs = subdir.split("/");
+  let isDir = true;
+  // Every component must be a real directory: a symlink could lead elsewhere.
+  for (let i = 1; i <= segs.length && isDir; i++) {
+    try {
+      isDir = lstatSync(path.join(root, ...segs.slice(0, i))).isDirectory();
+    } catch {
+      isDir = false;
+    }
+  }
+  const dir = path.join(root, ...segs);
+  if (!isDir)
+    throw new AppError(
+      "INVALID_INPUT",
+      `${what} rejected: subdirectory '${subdir}' is not in the archive`,
+      "subdir",
+    );
+  return dir;
+}
