@@ -25,4 +25,18 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    files: ["apps/dashboard/**/*.{ts,tsx}", "apps/cli/**/*.ts"],
+    ignores: ["apps/dashboard/src/env.ts", "apps/cli/src/env.ts", "**/*.test.ts"],
+    rules: {
+      "no-restricted-properties": [
+        "error",
+        {
+          object: "process",
+          property: "env",
+          message: "Apps read the environment only in src/env.ts (conventions rule 1).",
+        },
+      ],
+    },
+  },
 );

@@ -20,6 +20,8 @@ const ZCliEnv = z.object({
   KILN_BUILTIN_ELEMENTS: optionalString(),
   /** Operational log level for the CLI's own messages. */
   KILN_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** Any value: print stack traces of unexpected errors. */
+  KILN_DEBUG: optionalString(),
   /** dib-run-parts' name filter override. */
   RUN_PARTS_REGEX: z.string().optional(),
   /** Parent directory of build directories (DIB's TMP_DIR); default /tmp. */

@@ -46,9 +46,18 @@ export async function main(argv: string[]): Promise<number> {
     const code = exitCodeFor(err);
     const message = err instanceof Error ? err.message : String(err);
     for (const line of message.split("\n")) process.stderr.write(`kiln: ${line}\n`);
-    if (!(err instanceof KilnError) && process.env.KILN_DEBUG) {
+    if (!(err instanceof KilnError) && debugEnabled()) {
       process.stderr.write(`${(err as Error).stack}\n`);
     }
     return code;
+  }
+}
+
+/** KILN_DEBUG from env.ts; false when the environment itself failed to parse. */
+function debugEnabled(): boolean {
+  try {
+    return Boolean(cliContext().env.KILN_DEBUG);
+  } catch {
+    return false;
   }
 }

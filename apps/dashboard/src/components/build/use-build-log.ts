@@ -1,0 +1,110 @@
+"use client";
+import { useSubscription } from "@trpc/tanstack-react-query";
+import { useEffect, useRef, useState } from "react";
+import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import { useTRPC, useTRPCClient } from "@/lib/trpc";
+import { LogBuffer } from "../log/log-buffer";
+
+/** Bytes per log read: big enough that 200k lines take a handful of requests. */
+const READ_BYTES = 4 << 20;
+const encoder = new TextEncoder();
+
+export interface TBuildStream {
+  log: LogBuffer;
+  /** Changes whenever the log or events change. */
+  version: number;
+  events: { seq: number; event: TBuildEvent }[];
+  loading: boolean;
+  error?: string;
+}
+
+/**
+ * The build's log and events: read in big ranges first (fast for finished
+ * builds), then, while the build runs, followed live from where the reads
+ * stopped (tRPC subscriptions, resumable by their tracked ids).
+ */
+export function useBuildStream(buildId: string, live: boolean): TBuildStream {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const logRef = useRef(new LogBuffer());
+  const eventsRef = useRef<{ seq: number; event: TBuildEvent }[]>([]);
+  const [version, setVersion] = useState(0);
+  const [loaded, setLoaded] = useState(false);
+  const [error, setError] = useState<string>();
+  const bump = useRef<number | undefined>(undefined);
+  // Many small live pieces: re-render at most every 100 ms.
+  const changed = () => {
+    bump.current ??= window.setTimeout(() => {
+      bump.current = undefined;
+      setVersion((v) => v + 1);
+    }, 100);
+  };
+
+  useEffect(() => {
+    let cancelled = false;
+    logRef.current = new LogBuffer();
+    eventsRef.current = [];
+    setLoaded(false);
+    (async () => {
+      let afterSeq = -1;
+      for (;;) {
+        const page = await client.builds.events.query({ buildId, afterSeq, limit: 5000 });
+        if (cancelled) return;
+        eventsRef.current.push(...page);
+        if (page.length < 5000) break;
+        afterSeq = page.at(-1)!.seq;
+      }
+      let from = 0;
+      for (;;) {
+        const r = await client.builds.log.query({ buildId, from, maxBytes: READ_BYTES });
+        if (cancelled) return;
+        logRef.current.append(r.from, encoder.encode(r.text));
+        if (r.nextOffset <= from || r.nextOffset >= r.totalBytes) break;
+        from = r.nextOffset;
+      }
+      setLoaded(true);
+      setVersion((v) => v + 1);
+    })().catch((err: unknown) => {
+      if (!cancelled) setError(err instanceof Error ? err.message : String(err));
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [buildId, client]);
+
+  useSubscription(
+    trpc.builds.onLog.subscriptionOptions(
+      { buildId, afterOffset: logRef.current.bytes },
+      {
+        enabled: live && loaded,
+        onData: (piece) => {
+          const p = (piece as { data: { offset: number; text: string } }).data ?? piece;
+          if (logRef.current.append(p.offset, encoder.encode(p.text))) changed();
+        },
+      },
+    ),
+  );
+  useSubscription(
+    trpc.builds.onEvents.subscriptionOptions(
+      { buildId, afterSeq: eventsRef.current.at(-1)?.seq ?? -1 },
+      {
+        enabled: live && loaded,
+        onData: (e) => {
+          const item = ((e as { data?: unknown }).data ?? e) as { seq: number; event: TBuildEvent };
+          if (item.seq > (eventsRef.current.at(-1)?.seq ?? -1)) {
+            eventsRef.current.push(item);
+            changed();
+          }
+        },
+      },
+    ),
+  );
+
+  return {
+    log: logRef.current,
+    version,
+    events: eventsRef.current,
+    loading: !loaded && !error,
+    error,
+  };
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import { LogBuffer } from "./log-buffer.ts";
+import { computeLogSections, layoutRows } from "./log-sections.ts";
+
+/** A log of `n` lines per hook with events carrying logOffset, as the seeded builds do. */
+function fixture() {
+  const log = new LogBuffer();
+  const events: { seq: number; event: TBuildEvent }[] = [];
+  let text = "";
+  const emit = (e: Record<string, unknown>) =>
+    events.push({
+      seq: events.length,
+      event: { ...e, t: 0, logOffset: Buffer.byteLength(text) } as unknown as TBuildEvent,
+    });
+  text += "header\n";
+  emit({ type: "phase.started", phase: "root.d", index: 1, total: 2, where: "host", hooks: 1 });
+  emit({ type: "hook.started", phase: "root.d", element: "a", script: "10-a" });
+  text += "a1\na2\n";
+  emit({
+    type: "hook.finished",
+    phase: "root.d",
+    element: "a",
+    script: "10-a",
+    exitCode: 0,
+    durationMs: 5,
+  });
+  emit({ type: "phase.finished", phase: "root.d", durationMs: 6, ok: true });
+  emit({
+    type: "phase.started",
+    phase: "install.d",
+    index: 2,
+    total: 2,
+    where: "chroot",
+    hooks: 1,
+  });
+  emit({ type: "hook.started", phase: "install.d", element: "b", script: "20-b" });
+  text += "b1\nb2\nb3\n";
+  emit({
+    type: "hook.finished",
+    phase: "install.d",
+    element: "b",
+    script: "20-b",
+    exitCode: 3,
+    durationMs: 7,
+  });
+  emit({ type: "phase.finished", phase: "install.d", durationMs: 8, ok: false });
+  log.append(0, new TextEncoder().encode(text));
+  return { log, events };
+}
+
+describe("computeLogSections and layoutRows", () => {
+  it("makes a fold per phase and hook from the events' log offsets, marking the failing hook", () => {
+    const { log, events } = fixture();
+    const sections = computeLogSections(events, (o) => log.lineAt(o), log.lineCount, {
+      phase: "install.d",
+      element: "b",
+      script: "20-b",
+    });
+    expect(sections.map((s) => [s.kind, s.start, s.end, s.failed])).toEqual([
+      ["phase", 1, 3, false],
+      ["hook", 1, 3, false],
+      ["phase", 3, 6, true],
+      ["hook", 3, 6, true],
+    ]);
+    expect(sections[3]!.title).toBe("b/20-b");
+  });
+
+  it("lays out headers before their lines and hides collapsed ones, nested hooks included", () => {
+    const { log, events } = fixture();
+    const sections = computeLogSections(events, (o) => log.lineAt(o), log.lineCount, null);
+    expect([...layoutRows(log.lineCount, sections, new Set())]).toEqual([
+      0, -1, -2, 1, 2, -3, -4, 3, 4, 5,
+    ]);
+    expect([...layoutRows(log.lineCount, sections, new Set([sections[0]!.key]))]).toEqual([
+      0, -1, -3, -4, 3, 4, 5,
+    ]);
+    expect([...layoutRows(log.lineCount, sections, new Set([sections[3]!.key]))]).toEqual([
+      0, -1, -2, 1, 2, -3, -4,
+    ]);
+  });
+
+  it("gives no folds when events carry no log offsets", () => {
+    const { log } = fixture();
+    const events = [
+      {
+        seq: 0,
+        event: {
+          type: "phase.started",
+          t: 0,
+          phase: "root.d",
+          index: 1,
+          total: 1,
+          where: "host",
+          hooks: 0,
+        } as TBuildEvent,
+      },
+    ];
+    expect(computeLogSections(events, (o) => log.lineAt(o), log.lineCount, null)).toEqual([]);
+  });
+
+  it("lays out 200k lines in well under a frame budget", () => {
+    const sections = Array.from({ length: 100 }, (_, i) => ({
+      key: `s${i}`,
+      kind: "hook" as const,
+      title: "",
+      start: i * 2000,
+      end: (i + 1) * 2000,
+      failed: false,
+    }));
+    const t = performance.now();
+    const rows = layoutRows(200_000, sections, new Set(["s5"]));
+    const ms = performance.now() - t;
+    expect(rows.length).toBe(200_000 + 100 - 2000);
+    expect(ms).toBeLessThan(100);
+  });
+});

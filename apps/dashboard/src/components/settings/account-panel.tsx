@@ -1,0 +1,52 @@
+"use client";
+import { Alert, Button, PasswordInput, Stack, Text } from "@mantine/core";
+import { useMutation } from "@tanstack/react-query";
+import { useState } from "react";
+import { useMe } from "@/components/app-frame";
+import { useTRPC } from "@/lib/trpc";
+
+/** Who I am, my teams, and changing my password. */
+export function AccountPanel() {
+  const trpc = useTRPC();
+  const me = useMe();
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  const change = useMutation(
+    trpc.auth.changePassword.mutationOptions({
+      onSuccess: () => {
+        setCurrent("");
+        setNext("");
+      },
+    }),
+  );
+  return (
+    <Stack maw={420}>
+      <Text size="sm">
+        Signed in as <b>{me.data?.user.email}</b> ({me.data?.role}). Teams:{" "}
+        {me.data?.teams.map((t) => `${t.name} (${t.role})`).join(", ") || "none"}.
+      </Text>
+      <PasswordInput
+        label="Current password"
+        value={current}
+        onChange={(e) => setCurrent(e.currentTarget.value)}
+      />
+      <PasswordInput
+        label="New password"
+        description="At least 10 characters"
+        value={next}
+        onChange={(e) => setNext(e.currentTarget.value)}
+      />
+      {change.error && <Alert color="red">{change.error.message}</Alert>}
+      {change.isSuccess && (
+        <Alert color="green">Password changed; your other sessions were signed out.</Alert>
+      )}
+      <Button
+        onClick={() => change.mutate({ currentPassword: current, newPassword: next })}
+        loading={change.isPending}
+        w={200}
+      >
+        Change password
+      </Button>
+    </Stack>
+  );
+}

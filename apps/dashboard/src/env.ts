@@ -1,0 +1,181 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The dashboard server's environment, parsed once at start (conventions rule
+ * 1: this is the only file in apps/dashboard that reads process.env; an
+ * eslint override enforces it). A bad value stops start-up with a line that
+ * names the variable.
+ */
+const ZPort = z.coerce.number().int().min(0).max(65535);
+
+const ZDashboardEnv = z.object({
+  /** TCP port to listen on (0: any free port, printed at start). */
+  PORT: ZPort.default(3000),
+  /** Address to listen on. The default keeps Kiln off the network until asked. */
+  HOST: z.string().min(1).default("127.0.0.1"),
+  /** Where SQLite, the artifact directory and the generated secret key live. */
+  KILN_DATA_DIR: z.string().min(1).default("./data"),
+  /** `postgresql://user:pass@host:5432/db` selects PostgreSQL; unset: SQLite in the data dir. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?:\/\/|file:)/, "expected postgresql://… or file:…")
+    .optional(),
+  /** First administrator, created at start when no user exists (with the password below). */
+  KILN_ADMIN_EMAIL: z.email().optional(),
+  /** Password of the first administrator; without it a one-time setup link is printed. */
+  KILN_ADMIN_PASSWORD: z.string().min(10, "at least 10 characters").optional(),
+  /**
+   * Secret from which the key encrypting recipe secrets is derived (scrypt), so
+   * a long passphrase works as well as random hex. Every server sharing a
+   * database needs the same one. Unset: a random one is generated and kept in
+   * `${KILN_DATA_DIR}/secret.key` (with a warning; losing it makes stored
+   * secrets unreadable).
+   */
+  KILN_SECRET_KEY: z.string().trim().min(16, "at least 16 characters").optional(),
+  /** Directory artifact store root; default `${KILN_DATA_DIR}/artifacts`. */
+  KILN_ARTIFACTS_DIR: z.string().min(1).optional(),
+  /**
+   * S3-compatible artifact store (endpoint URL). Reserved: the S3 store is not
+   * written yet, so setting it stops start-up rather than silently using the directory.
+   */
+  KILN_S3_ENDPOINT: z.url().optional(),
+  /** S3 bucket (reserved, see KILN_S3_ENDPOINT). */
+  KILN_S3_BUCKET: z.string().min(1).optional(),
+  /** S3 region (reserved). */
+  KILN_S3_REGION: z.string().min(1).optional(),
+  /** S3 access key id (reserved). */
+  KILN_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  /** S3 secret access key (reserved). */
+  KILN_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Successful builds kept per recipe when the recipe does not say (pinned builds always stay). */
+  KILN_KEEP_BUILDS: z.coerce.number().int().min(1).default(10),
+  /** Largest accepted catalog upload in MiB. */
+  KILN_MAX_CATALOG_MB: z.coerce.number().int().min(1).default(200),
+  /** URL people and agents reach this server at (setup links, `kiln agent --server`). */
+  KILN_PUBLIC_URL: z.url().optional(),
+  /** Kiln's built-in elements directory, registered as a catalog; default: `elements/` of this checkout. */
+  KILN_BUILTIN_ELEMENTS: z.string().min(1).optional(),
+  /** Operational log level (pino). */
+  KILN_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** `pretty`: one readable line per record; `json`: pino's JSON lines. */
+  KILN_LOG_FORMAT: z.enum(["pretty", "json"]).default("pretty"),
+  /** Skip the "is the Next build current?" check and use `.next` as it is (containers). */
+  KILN_SKIP_NEXT_BUILD: z
+    .enum(["0", "1", "true", "false"])
+    .default("0")
+    .transform((v) => v === "1" || v === "true"),
+});
+
+export type TDashboardEnvRaw = z.infer<typeof ZDashboardEnv>;
+
+/** The parsed environment plus the values derived from it. */
+export interface TDashboardEnv extends TDashboardEnvRaw {
+  /** Absolute data directory. */
+  dataDir: string;
+  /** DATABASE_URL, or the SQLite file in the data dir. */
+  databaseUrl: string;
+  /** Absolute artifact directory. */
+  artifactsDir: string;
+  /** Absolute built-in elements directory. */
+  builtinElementsDir: string;
+  /** The recipe-secrets secret (KILN_SECRET_KEY or the generated one). */
+  secretKey: string;
+  /** Where the key came from, so start-up can warn about a generated one. */
+  secretKeySource: "env" | "file" | "generated";
+  /** The file holding a generated key. */
+  secretKeyFile: string;
+  /** KILN_PUBLIC_URL, or http://HOST:PORT. */
+  publicUrl: string;
+}
+
+/** Thrown for a bad variable: one line, naming it. */
+export class EnvError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "EnvError";
+  }
+}
+
+/** The repository root (apps/dashboard/src → ../../..). */
+export const repoRoot = path.resolve(import.meta.dirname, "..", "..", "..");
+
+/** Parse `source` (default: process.env). Throws EnvError naming the culprit. */
+export function readDashboardEnv(
+  source: Record<string, string | undefined> = process.env,
+  cwd = process.cwd(),
+): TDashboardEnv {
+  // An empty variable means "unset": `PORT= npm start` should not fail.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ""));
+  const parsed = ZDashboardEnv.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new EnvError(`environment variable ${String(issue?.path[0])}: ${issue?.message}`);
+  }
+  const e = parsed.data;
+  if (e.KILN_S3_ENDPOINT || e.KILN_S3_BUCKET) {
+    throw new EnvError(
+      "environment variable KILN_S3_ENDPOINT: the S3 artifact store is not available yet; " +
+        "unset KILN_S3_* to use the directory store (KILN_ARTIFACTS_DIR)",
+    );
+  }
+  if (e.KILN_ADMIN_PASSWORD && !e.KILN_ADMIN_EMAIL) {
+    throw new EnvError("environment variable KILN_ADMIN_EMAIL: required with KILN_ADMIN_PASSWORD");
+  }
+  const dataDir = path.resolve(cwd, e.KILN_DATA_DIR);
+  const secretKeyFile = path.join(dataDir, "secret.key");
+  const { key, source: keySource } = e.KILN_SECRET_KEY
+    ? { key: e.KILN_SECRET_KEY, source: "env" as const }
+    : loadOrCreateKey(secretKeyFile);
+  return {
+    ...e,
+    dataDir,
+    databaseUrl: e.DATABASE_URL ?? `file:${path.join(dataDir, "kiln.db")}`,
+    artifactsDir: path.resolve(cwd, e.KILN_ARTIFACTS_DIR ?? path.join(dataDir, "artifacts")),
+    builtinElementsDir: path.resolve(
+      cwd,
+      e.KILN_BUILTIN_ELEMENTS ?? path.join(repoRoot, "elements"),
+    ),
+    secretKey: key,
+    secretKeySource: keySource,
+    secretKeyFile,
+    publicUrl: (e.KILN_PUBLIC_URL ?? `http://${hostForUrl(e.HOST)}:${e.PORT}`).replace(/\/+$/, ""),
+  };
+}
+
+/** The environment for child processes (`next build`): no telemetry, ever. */
+export function childProcessEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+}
+
+/**
+ * Settings Next and tRPC read from the environment themselves, so they must
+ * be in place before either is imported: no telemetry, and production mode
+ * (tRPC would otherwise put stack traces in error responses).
+ */
+export function prepareProcessEnv(): void {
+  process.env.NEXT_TELEMETRY_DISABLED = "1";
+  if (process.env.NODE_ENV !== "test")
+    (process.env as Record<string, string>).NODE_ENV = "production";
+}
+
+function hostForUrl(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+function loadOrCreateKey(file: string): { key: string; source: "file" | "generated" } {
+  if (existsSync(file)) {
+    const key = readFileSync(file, "utf8").trim();
+    if (key.length < 16)
+      throw new EnvError(`KILN_SECRET_KEY: ${file} holds fewer than 16 characters`);
+    return { key, source: "file" };
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  const key = randomBytes(32).toString("hex");
+  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: "wx" });
+  chmodSync(file, 0o600);
+  return { key, source: "generated" };
+}

@@ -1,0 +1,109 @@
+import type { ServerDeps } from "@kiln/server/context";
+import { ensureFirstAdmin } from "@kiln/server/services/auth/first-admin";
+import { BUILDS_TOPIC } from "@kiln/server/services/builds/build-topics";
+import { registerBuiltinCatalog } from "@kiln/server/services/catalogs/manage-catalogs";
+import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
+import { markAgentsOffline } from "@kiln/server/services/dispatch/mark-agents-offline";
+import { applyRetention } from "@kiln/server/services/retention/apply-retention";
+import type { TDashboardEnv } from "../env.ts";
+
+/** Agents send a heartbeat this often (issue 5's protocol); three missed make one OFFLINE. */
+const AGENT_HEARTBEAT_MS = 10_000;
+/** How often queued builds are matched again (also right after any build change). */
+const DISPATCH_EVERY_MS = 5_000;
+const RETENTION_EVERY_MS = 15 * 60_000;
+
+/**
+ * One-time work at start and the periodic jobs: the first admin (or a setup
+ * link), the built-in catalog, the dispatcher, lost agents and retention.
+ * Returns a function that stops the timers.
+ */
+export async function bootstrapServer(deps: ServerDeps, env: TDashboardEnv): Promise<() => void> {
+  const log = deps.logger;
+  const admin = await ensureFirstAdmin(deps, {
+    email: env.KILN_ADMIN_EMAIL,
+    password: env.KILN_ADMIN_PASSWORD,
+  });
+  if (admin.kind === "created")
+    log.info("created the first administrator", { email: admin.user.email });
+  if (admin.kind === "setup") {
+    // The one place a secret is printed: the operator must open it to finish setup.
+    process.stderr.write(
+      `\nkiln: no users yet. Open this one-time link to create the administrator:\n\n    ${admin.setupUrl}\n\n`,
+    );
+  }
+
+  try {
+    const started = Date.now();
+    const builtin = await registerBuiltinCatalog(deps);
+    log.info("built-in catalog registered", {
+      dir: deps.config.builtinElementsDir,
+      ms: Date.now() - started,
+      created: builtin.created,
+      elements: builtin.version.elementCount,
+      sha256: builtin.version.sha256.slice(0, 12),
+    });
+  } catch (err) {
+    // A broken elements/ tree must not keep the dashboard down.
+    log.error(
+      `built-in catalog not registered: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+
+  const jobs: (() => void)[] = [];
+  jobs.push(
+    every(
+      DISPATCH_EVERY_MS,
+      "dispatch",
+      async () => {
+        await markAgentsOffline(deps, { heartbeatMs: AGENT_HEARTBEAT_MS });
+        await dispatchQueued(deps);
+      },
+      deps,
+    ),
+  );
+  jobs.push(
+    every(
+      RETENTION_EVERY_MS,
+      "retention",
+      async () => {
+        const r = await applyRetention(deps);
+        if (r.purged.length)
+          log.info("retention purged builds", {
+            builds: r.purged.length,
+            freedBytes: r.freedBytes,
+          });
+      },
+      deps,
+    ),
+  );
+  // A new build should learn why it waits at once, not at the next tick.
+  let pending: NodeJS.Timeout | undefined;
+  jobs.push(
+    deps.bus.subscribe(BUILDS_TOPIC, () => {
+      pending ??= setTimeout(() => {
+        pending = undefined;
+        dispatchQueued(deps).catch((err: unknown) =>
+          log.error("dispatch failed", { err: String(err) }),
+        );
+      }, 200);
+    }),
+  );
+  jobs.push(() => clearTimeout(pending));
+  return () => jobs.forEach((stop) => stop());
+}
+
+function every(ms: number, name: string, job: () => Promise<void>, deps: ServerDeps): () => void {
+  let running = false;
+  const tick = () => {
+    if (running) return;
+    running = true;
+    job()
+      .catch((err: unknown) => deps.logger.error(`${name} failed`, { err: String(err) }))
+      .finally(() => (running = false));
+  };
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  setTimeout(tick, 50).unref();
+  return () => clearInterval(timer);
+}

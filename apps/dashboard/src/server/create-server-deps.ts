@@ -1,0 +1,39 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { createDb } from "@kiln/db/client";
+import { createDirectoryArtifactStore } from "@kiln/db/artifact-store";
+import type { ServerDeps } from "@kiln/server/context";
+import { EventBus } from "@kiln/server/event-bus";
+import { repoRoot, type TDashboardEnv } from "../env.ts";
+import type { ServerLogger } from "./create-logger.ts";
+
+/** Kiln's version: the root package.json's. */
+export function kilnVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as {
+    version?: string;
+  };
+  return pkg.version ?? "0.0.0";
+}
+
+/** The one `ServerDeps` of this process, from the parsed environment. */
+export function createServerDeps(env: TDashboardEnv, logger: ServerLogger): ServerDeps {
+  const config = {
+    version: kilnVersion(),
+    builtinElementsDir: env.builtinElementsDir,
+    keepBuildsDefault: env.KILN_KEEP_BUILDS,
+    maxCatalogBytes: env.KILN_MAX_CATALOG_MB * 1024 * 1024,
+    publicUrl: env.publicUrl,
+    // Read by the services when present (catalog-limits.ts TCatalogConfigExtras);
+    // proposed as ServerConfig fields.
+    secretKey: env.secretKey,
+    catalogCacheDir: path.join(env.dataDir, "catalog-cache"),
+  };
+  return {
+    db: createDb({ url: env.databaseUrl }),
+    store: createDirectoryArtifactStore({ root: env.artifactsDir }),
+    bus: new EventBus(),
+    logger,
+    config,
+    now: () => new Date(),
+  };
+}

@@ -1,0 +1,101 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import next from "next";
+import { migrateDatabase } from "@kiln/db/migrate";
+import type { ServerDeps } from "@kiln/server/context";
+import { childProcessEnv, prepareProcessEnv, type TDashboardEnv } from "../env.ts";
+import { bootstrapServer } from "./bootstrap.ts";
+import type { ServerLogger } from "./create-logger.ts";
+import { createServerDeps } from "./create-server-deps.ts";
+import { ensureNextBuild } from "./ensure-next-build.ts";
+import { handleApi } from "./handle-api.ts";
+import { sendFetchResponse, toFetchRequest } from "./http-bridge.ts";
+
+/** The Next app's directory (apps/dashboard). */
+export const appDir = path.resolve(import.meta.dirname, "..", "..");
+
+export interface TRunningDashboard {
+  url: string;
+  server: Server;
+  deps: ServerDeps;
+  close(): Promise<void>;
+}
+
+/**
+ * Start Kiln's server: migrate, build the pages if needed, then one HTTP
+ * server where /api/* is answered here (tRPC, health, uploads, downloads) and
+ * everything else by Next. One port, so the agent WebSocket gateway (issue 5)
+ * can attach to `server` with an `upgrade` listener.
+ */
+export async function startDashboard(
+  env: TDashboardEnv,
+  logger: ServerLogger,
+): Promise<TRunningDashboard> {
+  prepareProcessEnv();
+  if (env.secretKeySource === "generated") {
+    logger.warn("KILN_SECRET_KEY is not set: generated one; back it up, recipe secrets need it", {
+      file: env.secretKeyFile,
+    });
+  }
+  const migrated = await migrateDatabase({ url: env.databaseUrl, logger });
+  const deps = createServerDeps(env, logger);
+  const stopBackground = await bootstrapServer(deps, env);
+
+  if (!env.KILN_SKIP_NEXT_BUILD) await ensureNextBuild({ appDir, env: childProcessEnv(), logger });
+  const nextApp = next({
+    dev: false,
+    dir: appDir,
+    hostname: env.HOST,
+    port: env.PORT,
+    quiet: true,
+  });
+  await nextApp.prepare();
+  const nextHandler = nextApp.getRequestHandler();
+
+  const server = createServer((req, res) => {
+    const pathname = (req.url ?? "/").split("?")[0] ?? "/";
+    if (pathname === "/api" || pathname.startsWith("/api/")) {
+      const request = toFetchRequest(req, `http://${req.headers.host ?? "localhost"}`);
+      handleApi(deps, request, req.socket.remoteAddress)
+        .then((response) => sendFetchResponse(res, response))
+        .catch((err: unknown) => {
+          logger.error("API request failed", { path: pathname, err: String(err) });
+          if (!res.headersSent) res.writeHead(500);
+          res.end();
+        });
+      return;
+    }
+    nextHandler(req, res).catch((err: unknown) => {
+      logger.error("page request failed", { path: pathname, err: String(err) });
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  // Subscriptions are long-lived; keep-alive sockets should not pin shutdown.
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(env.PORT, env.HOST, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info("Kiln is serving", { url, db: migrated.provider, data: env.dataDir });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    server,
+    deps,
+    close: () =>
+      (closing ??= (async () => {
+        stopBackground();
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeAllConnections();
+        });
+        await nextApp.close?.();
+        await deps.db.close();
+      })()),
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * Seeds finished builds into a running server's database through the same
+ * service functions the agent gateway will call (recordBuildEvent,
+ * appendLogChunk, recordArtifact, recordManifest), from the test process:
+ * the build is queued by createBuild, then "run" by replaying pipeline events.
+ */
+import { createHash } from "node:crypto";
+import path from "node:path";
+import { createDb } from "@kiln/db/client";
+import { createDirectoryArtifactStore } from "@kiln/db/artifact-store";
+import { silentLogger } from "@kiln/engine/logger";
+import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { Actor, ServerDeps } from "@kiln/server/context";
+import { EventBus } from "@kiln/server/event-bus";
+import { appendLogChunk } from "@kiln/server/services/builds/append-log-chunk";
+import { createBuild } from "@kiln/server/services/builds/create-build";
+import {
+  artifactStorageKey,
+  recordArtifact,
+  recordManifest,
+} from "@kiln/server/services/builds/record-artifact";
+import { recordBuildEvent } from "@kiln/server/services/builds/record-build-event";
+
+export function seedDeps(dataDir: string): ServerDeps {
+  return {
+    db: createDb({ url: `file:${path.join(dataDir, "kiln.db")}` }),
+    store: createDirectoryArtifactStore({ root: path.join(dataDir, "artifacts") }),
+    bus: new EventBus(),
+    logger: silentLogger,
+    config: {
+      version: "test",
+      builtinElementsDir: path.resolve(import.meta.dirname, "..", "..", "..", "elements"),
+      keepBuildsDefault: 10,
+      maxCatalogBytes: 50 << 20,
+      publicUrl: "http://127.0.0.1",
+      catalogCacheDir: path.join(dataDir, "catalog-cache"),
+    } as ServerDeps["config"],
+    now: () => new Date(),
+  };
+}
+
+export interface TSeedBuildOptions {
+  recipeVersionId: string;
+  /** Lines of log (spread over the hooks; most in install.d). */
+  lines: number;
+  packages: { name: string; version: string; arch?: string }[];
+  /** Artifact file name → size in bytes (content is generated). */
+  artifacts: Record<string, number>;
+  /** Make this hook fail (exit 1) and the build FAILED. */
+  failAt?: { phase: string; element: string; script: string };
+  /** When the build started, ms ago. */
+  startedAgoMs: number;
+  /** Scales every hook's duration. */
+  speed?: number;
+}
+
+const PHASES: { phase: string; where: "host" | "chroot"; hooks: [string, string][] }[] = [
+  {
+    phase: "root.d",
+    where: "host",
+    hooks: [
+      ["debootstrap", "08-debootstrap"],
+      ["dpkg", "45-dpkg-apt-cache"],
+    ],
+  },
+  { phase: "pre-install.d", where: "chroot", hooks: [["dpkg", "00-dpkg-update"]] },
+  {
+    phase: "install.d",
+    where: "chroot",
+    hooks: [
+      ["package-installs", "01-package-installs"],
+      ["openssh-server", "50-openssh"],
+    ],
+  },
+  { phase: "post-install.d", where: "chroot", hooks: [["dib-init-system", "10-init"]] },
+  { phase: "finalise.d", where: "chroot", hooks: [["bootloader", "50-bootloader"]] },
+];
+
+const ESC = "\u001b";
+
+/** A plausible log line; some carry ANSI colours like apt and dpkg print them. */
+function logLine(n: number, element: string): string {
+  if (n % 50 === 0)
+    return `${ESC}[32mGet:${n}${ESC}[0m http://deb.debian.org/debian bookworm/main amd64 pkg-${n} [${n % 997} kB]`;
+  if (n % 97 === 0) return `${ESC}[1;33mW: ${element}: warning line ${n}${ESC}[0m`;
+  return `Unpacking pkg-${n} (1.${n % 13}.${n % 7}-1) over (1.${n % 13}.${n % 5}-1) ...`;
+}
+
+/** Queue a build of the recipe version and play a whole run into it. Returns its id and number. */
+export async function seedFinishedBuild(
+  deps: ServerDeps,
+  actor: Actor,
+  o: TSeedBuildOptions,
+): Promise<{ id: string; number: number }> {
+  const build = await createBuild(deps, actor, { recipeVersionId: o.recipeVersionId });
+  const speed = o.speed ?? 1;
+  let t = Date.now() - o.startedAgoMs;
+  let seq = 0;
+  const log: Buffer[] = [];
+  let logBytes = 0;
+  const write = (line: string) => {
+    const b = Buffer.from(`${line}\n`);
+    log.push(b);
+    logBytes += b.length;
+  };
+  const events: { seq: number; event: TBuildEvent }[] = [];
+  const emit = (e: Record<string, unknown>) =>
+    events.push({ seq: seq++, event: { ...e, logOffset: logBytes } as unknown as TBuildEvent });
+
+  const hookCount = PHASES.reduce((s, p) => s + p.hooks.length, 0);
+  // Most of the log is apt output in install.d, as in real builds.
+  const perHook = Math.floor(o.lines * 0.02);
+  const bulk = o.lines - perHook * (hookCount - 1);
+  emit({
+    type: "build.started",
+    t,
+    buildId: build.id,
+    elements: ["debian-minimal", "vm"],
+    phases: PHASES.map((p) => p.phase),
+  });
+  write(`${ESC}[1mkiln: build #${build.number} on test-agent${ESC}[0m`);
+  let failed = false;
+  for (const [i, p] of PHASES.entries()) {
+    if (failed) break;
+    const phaseStart = t;
+    emit({
+      type: "phase.started",
+      t,
+      phase: p.phase,
+      index: i + 1,
+      total: PHASES.length,
+      where: p.where,
+      hooks: p.hooks.length,
+    });
+    for (const [element, script] of p.hooks) {
+      const hookStart = t;
+      emit({ type: "hook.started", t, phase: p.phase, element, script });
+      const n = script === "01-package-installs" ? bulk : perHook;
+      for (let k = 0; k < n; k++) write(logLine(k + 1, element));
+      const fail =
+        o.failAt &&
+        o.failAt.phase === p.phase &&
+        o.failAt.element === element &&
+        o.failAt.script === script;
+      if (fail) write(`${ESC}[31mE: Unable to locate package does-not-exist${ESC}[0m`);
+      t += Math.round(
+        (script === "01-package-installs" ? 95_000 : 4_000 + element.length * 700) * speed,
+      );
+      emit({
+        type: "hook.finished",
+        t,
+        phase: p.phase,
+        element,
+        script,
+        exitCode: fail ? 1 : 0,
+        durationMs: t - hookStart,
+      });
+      if (fail) {
+        failed = true;
+        break;
+      }
+    }
+    emit({ type: "phase.finished", t, phase: p.phase, durationMs: t - phaseStart, ok: !failed });
+  }
+  t += 2_000;
+  emit(
+    failed && o.failAt
+      ? {
+          type: "build.finished",
+          t,
+          status: "failed",
+          durationMs: t - (Date.now() - o.startedAgoMs),
+          error: {
+            code: "HOOK_FAILED",
+            message: `${o.failAt.element}/${o.failAt.script} exited with 1`,
+            ...o.failAt,
+            exitCode: 1,
+          },
+        }
+      : {
+          type: "build.finished",
+          t,
+          status: "succeeded",
+          durationMs: t - (Date.now() - o.startedAgoMs),
+        },
+  );
+
+  // Log first (as an agent streams it ahead of the boundary events), in chunks under 1 MiB.
+  const all = Buffer.concat(log);
+  const CHUNK = 768 * 1024;
+  for (let off = 0, s = 0; off < all.length; off += CHUNK, s++) {
+    await appendLogChunk(deps, {
+      buildId: build.id,
+      seq: s,
+      offset: off,
+      data: new Uint8Array(all.subarray(off, off + CHUNK)),
+    });
+  }
+  for (const e of events)
+    if (e.event.type !== "build.finished") await recordBuildEvent(deps, build.id, e.seq, e.event);
+  if (!failed) {
+    for (const [fileName, size] of Object.entries(o.artifacts)) {
+      const content = Buffer.alloc(size, fileName.length);
+      content.write(`kiln test artifact ${fileName} of build ${build.number}`);
+      const key = artifactStorageKey(build.id, fileName);
+      const put = await deps.store.put(key, content);
+      await recordArtifact(deps, {
+        buildId: build.id,
+        type: fileName.split(".").pop() ?? "raw",
+        fileName,
+        sizeBytes: put.size,
+        sha256: put.sha256,
+        md5: createHash("md5").update(content).digest("hex"),
+        storageKey: key,
+      });
+    }
+    await recordManifest(deps, { buildId: build.id, packages: o.packages });
+  }
+  const last = events.at(-1)!;
+  await recordBuildEvent(deps, build.id, last.seq, last.event);
+  return build;
+}
