@@ -1,0 +1,11 @@
+export * from "./version.ts";
+export * from "./limits.ts";
+export * from "./fields.ts";
+export * from "./build-event.ts";
+export { ERROR_CODES, ZErrorCode } from "./message.ts";
+export * from "./agent-to-server.ts";
+export * from "./server-to-agent.ts";
+export * from "./registration.ts";
+export * from "./parse-message.ts";
+export * from "./encode-message.ts";
+export * from "./log-data.ts";
