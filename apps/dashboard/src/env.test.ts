@@ -49,7 +49,11 @@ describe("readDashboardEnv", () => {
     [{ KILN_ADMIN_EMAIL: "not-an-email" }, /^environment variable KILN_ADMIN_EMAIL: /],
     [{ KILN_ADMIN_PASSWORD: "long enough pw" }, /^environment variable KILN_ADMIN_EMAIL: required/],
     [{ KILN_KEEP_BUILDS: "0" }, /^environment variable KILN_KEEP_BUILDS: /],
-    [{ KILN_S3_BUCKET: "images" }, /KILN_S3_ENDPOINT: the S3 artifact store is not available yet/],
+    [{ KILN_S3_BUCKET: "images" }, /KILN_S3_ACCESS_KEY_ID: required with KILN_S3_BUCKET/],
+    [
+      { KILN_S3_BUCKET: "images", KILN_S3_ACCESS_KEY_ID: "k" },
+      /KILN_S3_SECRET_ACCESS_KEY: required with KILN_S3_BUCKET/,
+    ],
     [{ KILN_SECRET_KEY: "short" }, /^environment variable KILN_SECRET_KEY: at least 16/],
   ])("names the bad variable: %j", (vars, message) => {
     expect(() => readDashboardEnv({ KILN_DATA_DIR: tmp(), ...vars }, "/")).toThrow(EnvError);

@@ -38,18 +38,22 @@ const ZDashboardEnv = z.object({
   /** Directory artifact store root; default `${KILN_DATA_DIR}/artifacts`. */
   KILN_ARTIFACTS_DIR: z.string().min(1).optional(),
   /**
-   * S3-compatible artifact store (endpoint URL). Reserved: the S3 store is not
-   * written yet, so setting it stops start-up rather than silently using the directory.
+   * S3-compatible artifact store: set KILN_S3_BUCKET to use it instead of the
+   * directory store. The endpoint is the service's URL (unset for AWS).
    */
   KILN_S3_ENDPOINT: z.url().optional(),
-  /** S3 bucket (reserved, see KILN_S3_ENDPOINT). */
+  /** S3 bucket (must exist); setting it selects the S3 store. */
   KILN_S3_BUCKET: z.string().min(1).optional(),
-  /** S3 region (reserved). */
-  KILN_S3_REGION: z.string().min(1).optional(),
-  /** S3 access key id (reserved). */
+  /** S3 region. */
+  KILN_S3_REGION: z.string().min(1).default("us-east-1"),
+  /** S3 access key id. */
   KILN_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
-  /** S3 secret access key (reserved). */
+  /** S3 secret access key (never logged). */
   KILN_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Path-style addressing (MinIO and most self-hosted services need it). */
+  KILN_S3_FORCE_PATH_STYLE: z.enum(["true", "false"]).default("true"),
+  /** Key prefix inside the bucket, e.g. `kiln/`. */
+  KILN_S3_PREFIX: z.string().min(1).optional(),
   /** Successful builds kept per recipe when the recipe does not say (pinned builds always stay). */
   KILN_KEEP_BUILDS: z.coerce.number().int().min(1).default(10),
   /** Largest accepted catalog upload in MiB. */
@@ -115,11 +119,9 @@ export function readDashboardEnv(
     throw new EnvError(`environment variable ${String(issue?.path[0])}: ${issue?.message}`);
   }
   const e = parsed.data;
-  if (e.KILN_S3_ENDPOINT || e.KILN_S3_BUCKET) {
-    throw new EnvError(
-      "environment variable KILN_S3_ENDPOINT: the S3 artifact store is not available yet; " +
-        "unset KILN_S3_* to use the directory store (KILN_ARTIFACTS_DIR)",
-    );
+  if (e.KILN_S3_BUCKET && (!e.KILN_S3_ACCESS_KEY_ID || !e.KILN_S3_SECRET_ACCESS_KEY)) {
+    const missing = e.KILN_S3_ACCESS_KEY_ID ? "KILN_S3_SECRET_ACCESS_KEY" : "KILN_S3_ACCESS_KEY_ID";
+    throw new EnvError(`environment variable ${missing}: required with KILN_S3_BUCKET`);
   }
   if (e.KILN_ADMIN_PASSWORD && !e.KILN_ADMIN_EMAIL) {
     throw new EnvError("environment variable KILN_ADMIN_EMAIL: required with KILN_ADMIN_PASSWORD");

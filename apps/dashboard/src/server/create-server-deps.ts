@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createDb } from "@kiln/db/client";
-import { createDirectoryArtifactStore } from "@kiln/db/artifact-store";
+import { createDirectoryArtifactStore, type ArtifactStore } from "@kiln/db/artifact-store";
+import { createS3ArtifactStore } from "@kiln/db/s3-artifact-store";
 import type { ServerDeps } from "@kiln/server/context";
 import { EventBus } from "@kiln/server/event-bus";
 import { repoRoot, type TDashboardEnv } from "../env.ts";
@@ -30,10 +31,24 @@ export function createServerDeps(env: TDashboardEnv, logger: ServerLogger): Serv
   };
   return {
     db: createDb({ url: env.databaseUrl }),
-    store: createDirectoryArtifactStore({ root: env.artifactsDir }),
+    store: createArtifactStore(env),
     bus: new EventBus(),
     logger,
     config,
     now: () => new Date(),
   };
+}
+
+/** S3 when a bucket is configured, else the directory store. */
+function createArtifactStore(env: TDashboardEnv): ArtifactStore {
+  if (!env.KILN_S3_BUCKET) return createDirectoryArtifactStore({ root: env.artifactsDir });
+  return createS3ArtifactStore({
+    endpoint: env.KILN_S3_ENDPOINT,
+    region: env.KILN_S3_REGION,
+    bucket: env.KILN_S3_BUCKET,
+    accessKeyId: env.KILN_S3_ACCESS_KEY_ID as string,
+    secretAccessKey: env.KILN_S3_SECRET_ACCESS_KEY as string,
+    forcePathStyle: env.KILN_S3_FORCE_PATH_STYLE === "true",
+    prefix: env.KILN_S3_PREFIX,
+  });
 }
