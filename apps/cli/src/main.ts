@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { KilnError } from "@kiln/engine/errors";
 import { registerAdminCommand } from "./commands/admin.ts";
+import { registerAgentCommand } from "./commands/agent.ts";
 import { registerBlockDeviceCommand } from "./commands/block-device.ts";
 import { registerBuildCommand } from "./commands/build.ts";
 import { registerElementsCommand } from "./commands/elements.ts";
@@ -26,6 +27,7 @@ export function createProgram(): Command {
   registerBlockDeviceCommand(program);
   registerBuildCommand(program);
   registerAdminCommand(program);
+  registerAgentCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -4,6 +4,7 @@ import path from "node:path";
 import next from "next";
 import { migrateDatabase } from "@kiln/db/migrate";
 import type { ServerDeps } from "@kiln/server/context";
+import { createAgentGateway } from "@kiln/server/gateway/create-agent-gateway";
 import { childProcessEnv, prepareProcessEnv, type TDashboardEnv } from "../env.ts";
 import { bootstrapServer } from "./bootstrap.ts";
 import type { ServerLogger } from "./create-logger.ts";
@@ -53,7 +54,10 @@ export async function startDashboard(
   await nextApp.prepare();
   const nextHandler = nextApp.getRequestHandler();
 
+  const agentGateway = createAgentGateway(deps);
   const server = createServer((req, res) => {
+    // Agents' routes (register, artifact PUT, catalog GET) authenticate by agent secret, not session.
+    if (agentGateway.handleRequest(req, res)) return;
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
     if (pathname === "/api" || pathname.startsWith("/api/")) {
       const request = toFetchRequest(req, `http://${req.headers.host ?? "localhost"}`);
@@ -72,6 +76,7 @@ export async function startDashboard(
       res.end();
     });
   });
+  agentGateway.attach(server);
   // Subscriptions are long-lived; keep-alive sockets should not pin shutdown.
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -90,6 +95,7 @@ export async function startDashboard(
     close: () =>
       (closing ??= (async () => {
         stopBackground();
+        await agentGateway.close();
         await new Promise<void>((r) => {
           server.close(() => r());
           server.closeAllConnections();

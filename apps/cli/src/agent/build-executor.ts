@@ -1,0 +1,32 @@
+/** The executor layer: what actually runs a build, behind one small interface so tests stay non-root. */
+import type { Logger } from "@kiln/engine/logger";
+import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { TPreflightCheck, TServerToAgent } from "@kiln/protocol";
+import type { z } from "zod";
+import type { ZBuildFailure, ZFinishStatus } from "@kiln/protocol";
+
+export interface BuildJob {
+  buildId: string;
+  assign: TServerToAgent<"ASSIGN">;
+  /** A directory of this build's own (builds, caches); removed with the spool. */
+  workDir: string;
+  /** Aborted on CANCEL, timeout or agent shutdown; the executor must stop and tear down. */
+  signal: AbortSignal;
+  /** Pipeline events (phase/hook boundaries, progress); never log lines. */
+  emit: (event: TBuildEvent) => void;
+  /** Build output as the user reads it. */
+  writeLog: (data: string | Uint8Array) => void;
+  logger: Logger;
+}
+
+export interface BuildOutcome {
+  status: z.infer<typeof ZFinishStatus>;
+  error?: z.infer<typeof ZBuildFailure>;
+}
+
+export interface BuildExecutor {
+  /** Host checks for HELLO; a failing one makes the agent refuse builds (HOST_NOT_READY). */
+  preflight(): TPreflightCheck[];
+  /** Runs one build to the end; never throws (failures are outcomes). */
+  run(job: BuildJob): Promise<BuildOutcome>;
+}

@@ -1,0 +1,80 @@
+/**
+ * The real executor: the engine's runBuild on the root build host. `log`
+ * events become the build's log bytes (what users read); every other event
+ * goes up as a BUILD_EVENT, so phase and hook boundaries never have to be
+ * parsed out of the byte stream.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { Logger } from "@kiln/engine/logger";
+import { findHostProblems, BASE_TOOLS } from "@kiln/engine/pipeline/host/preflight";
+import { createRootBuildHost } from "@kiln/engine/pipeline/root-build-host";
+import { runBuild } from "@kiln/engine/pipeline/run-build";
+import type { BuildExecutor, BuildOutcome } from "./build-executor.ts";
+
+export interface EngineExecutorOptions {
+  /** Built-in elements path, used when ASSIGN's `elementsPath` is empty. */
+  elementsPath: string[];
+  /** Host environment the builds start from (PATH, proxies); ASSIGN's env is laid over it. */
+  hostEnv: Record<string, string | undefined>;
+  /** Shared image cache (DIB_IMAGE_CACHE) for every build of this agent. */
+  imageCache: string;
+  logger: Logger;
+}
+
+export function createEngineExecutor(o: EngineExecutorOptions): BuildExecutor {
+  return {
+    preflight() {
+      const root = process.getuid?.() === 0;
+      const problems = findHostProblems({ tools: BASE_TOOLS, loopDevices: 1 });
+      return [
+        { name: "root", ok: root, ...(root ? {} : { detail: "not running as root" }) },
+        {
+          name: "host-tools",
+          ok: problems.length === 0,
+          ...(problems.length ? { detail: problems.join("; ").slice(0, 4000) } : {}),
+        },
+      ];
+    },
+    async run(job): Promise<BuildOutcome> {
+      const { assign } = job;
+      if (assign.elementsPath.length > 0) {
+        // Catalog download by sha256 is not implemented yet: fail loudly rather than build the wrong tree.
+        job.writeLog("kiln: fetching element catalogs from the server is not supported yet\n");
+        return {
+          status: "errored",
+          error: { code: "AGENT", message: "catalog fetch by hash not implemented in this agent" },
+        };
+      }
+      const secrets = assign.env.filter((e) => e.secret && e.value.length >= 4).map((e) => e.value);
+      const mask = (line: string) => secrets.reduce((l, s) => l.split(s).join("***"), line);
+      const env: Record<string, string | undefined> = { ...o.hostEnv };
+      for (const e of assign.env) env[e.name] = e.value;
+      const tmpDir = path.join(job.workDir, "tmp");
+      fs.mkdirSync(tmpDir, { recursive: true });
+      let failure: BuildOutcome["error"];
+      const result = await runBuild({
+        request: assign.request,
+        elementsPath: o.elementsPath,
+        env,
+        args: ["kiln", "agent", `build#${assign.number}`],
+        cwd: job.workDir,
+        tmpDir,
+        imageCache: o.imageCache,
+        host: createRootBuildHost({ logger: job.logger }),
+        buildId: job.buildId,
+        signal: job.signal,
+        logger: job.logger,
+        emit: (event) => {
+          if (event.type === "log") {
+            job.writeLog(`${mask(event.line)}\n`);
+            return;
+          }
+          if (event.type === "build.finished") failure = event.error;
+          job.emit(event);
+        },
+      });
+      return { status: result.status, ...(failure ? { error: failure } : {}) };
+    },
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * Job runner: one per build. Owns the abort controller, the log streamer
+ * (batches output into LOG_CHUNKs every `flushMs`) and the event stream; both
+ * are spooled first and sent only while the session is live, so a dropped
+ * socket loses nothing: `resume` resends from the server's stored seqs.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { Logger } from "@kiln/engine/logger";
+import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import {
+  encodeLogData,
+  MAX_LOG_CHUNK_BYTES,
+  type TAgentToServer,
+  type TServerToAgent,
+} from "@kiln/protocol";
+import { BuildSpool } from "./build-spool.ts";
+import type { BuildExecutor, BuildOutcome } from "./build-executor.ts";
+
+export interface JobRunnerOptions {
+  assign: TServerToAgent<"ASSIGN">;
+  executor: BuildExecutor;
+  /** Agent work dir; the build's spool and work dir go under `builds/<buildId>`. */
+  workDir: string;
+  /** Writes a frame when the socket is open; false when it is not. */
+  send: (message: TAgentToServer) => boolean;
+  logger: Logger;
+  /** Log batching interval (ms). */
+  flushMs?: number;
+}
+
+export class JobRunner {
+  readonly buildId: string;
+  readonly spool: BuildSpool;
+  private readonly controller = new AbortController();
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+  /** Frames go out only while the session is live (after WELCOME). */
+  private live = false;
+  private sentLogSeq: number | null = null;
+  private sentEventSeq: number | null = null;
+  private finishedMessage: TAgentToServer<"BUILD_FINISHED"> | undefined;
+  private cancelled: "cancel" | "timeout" | undefined;
+  /** Resolves when the executor has returned (the slot is free). */
+  readonly done: Promise<BuildOutcome>;
+
+  constructor(private readonly o: JobRunnerOptions) {
+    this.buildId = o.assign.buildId;
+    this.spool = new BuildSpool(path.join(o.workDir, "builds", this.buildId, "spool"));
+    this.done = this.run();
+  }
+
+  /** The job ended locally (BUILD_FINISHED exists, maybe not yet acknowledged). */
+  get finished(): boolean {
+    return this.finishedMessage !== undefined;
+  }
+
+  /** Last seqs sent on the current or last socket, for HELLO. */
+  get position() {
+    return {
+      buildId: this.buildId,
+      lastLogSeq: this.sentLogSeq,
+      lastEventSeq: this.sentEventSeq,
+      finished: this.finished,
+    };
+  }
+
+  cancel(reason: string): void {
+    if (this.controller.signal.aborted) return;
+    this.cancelled ??= "cancel";
+    this.writeLog(`kiln: cancelling: ${reason}\n`);
+    this.controller.abort(new Error(reason));
+  }
+
+  /** The socket is gone: keep building, spool only. */
+  pause(): void {
+    this.live = false;
+  }
+
+  /** After WELCOME: resend everything past the server's stored seqs, then go live. */
+  resume(stored: { lastLogSeq: number | null; lastEventSeq: number | null }): void {
+    for (const e of this.spool.eventsAfter(stored.lastEventSeq)) this.sendEvent(e.seq, e.event);
+    for (const c of this.spool.chunksAfter(stored.lastLogSeq))
+      this.sendChunk(c.seq, c.offset, c.data);
+    this.sentEventSeq = this.spool.lastEventSeq;
+    this.sentLogSeq = this.spool.lastLogSeq;
+    this.live = true;
+    if (this.finishedMessage) this.o.send(this.finishedMessage);
+  }
+
+  /** LOG_ACK / EVENT_ACK are cumulative; kept as the fallback resume point. */
+  readonly acked: { lastLogSeq: number | null; lastEventSeq: number | null } = {
+    lastLogSeq: null,
+    lastEventSeq: null,
+  };
+
+  ack(stream: "log" | "event", seq: number): void {
+    const key = stream === "log" ? "lastLogSeq" : "lastEventSeq";
+    this.acked[key] = Math.max(this.acked[key] ?? -1, seq);
+  }
+
+  /** BUILD_FINISHED_ACK (or abandon): drop the spool and the build's work dir. */
+  dispose(): void {
+    this.controller.abort(new Error("disposed"));
+    fs.rmSync(path.dirname(this.spool.dir), { recursive: true, force: true });
+  }
+
+  private async run(): Promise<BuildOutcome> {
+    const { assign, logger } = this.o;
+    let timer: NodeJS.Timeout | undefined;
+    if (assign.timeoutMs) {
+      timer = setTimeout(() => {
+        this.cancelled ??= "timeout";
+        this.writeLog(`kiln: build timed out after ${assign.timeoutMs} ms\n`);
+        this.controller.abort(new Error("timeout"));
+      }, assign.timeoutMs);
+    }
+    let outcome: BuildOutcome;
+    try {
+      outcome = await this.o.executor.run({
+        buildId: this.buildId,
+        assign,
+        workDir: path.join(this.o.workDir, "builds", this.buildId, "work"),
+        signal: this.controller.signal,
+        emit: (event) => this.emitEvent(event),
+        writeLog: (data) => this.writeLog(data),
+        logger,
+      });
+    } catch (err) {
+      // Executors should not throw; if one does it is the system's failure, not the user's.
+      outcome = { status: "errored", error: { code: "AGENT", message: (err as Error).message } };
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.cancelled === "timeout") {
+      outcome = { status: "errored", error: { code: "TIMEOUT", message: "build timed out" } };
+    } else if (this.cancelled === "cancel" && outcome.status !== "failed") {
+      outcome = { ...outcome, status: "cancelled" };
+    }
+    this.flush();
+    this.finishedMessage = {
+      type: "BUILD_FINISHED",
+      v: 1,
+      buildId: this.buildId,
+      status: outcome.status,
+      ...(outcome.error ? { error: outcome.error } : {}),
+      lastLogSeq: this.spool.lastLogSeq,
+      lastEventSeq: this.spool.lastEventSeq,
+      logBytes: this.spool.logBytes,
+    };
+    if (this.live) this.o.send(this.finishedMessage);
+    logger.info("build finished", { buildId: this.buildId, status: outcome.status });
+    return outcome;
+  }
+
+  private emitEvent(event: TBuildEvent): void {
+    // Log bytes before an event go first, so the event lands after the lines that led to it.
+    this.flush();
+    const seq = this.spool.appendEvent(event);
+    if (this.live) this.sendEvent(seq, event);
+  }
+
+  private writeLog(data: string | Uint8Array): void {
+    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
+    if (buf.length === 0) return;
+    this.pending.push(buf);
+    this.pendingBytes += buf.length;
+    if (this.pendingBytes >= MAX_LOG_CHUNK_BYTES) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), this.o.flushMs ?? 150);
+  }
+
+  private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pendingBytes === 0) return;
+    const all = Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    for (let at = 0; at < all.length; at += MAX_LOG_CHUNK_BYTES) {
+      const chunk = this.spool.appendChunk(all.subarray(at, at + MAX_LOG_CHUNK_BYTES));
+      if (this.live) this.sendChunk(chunk.seq, chunk.offset, chunk.data);
+    }
+  }
+
+  private sendEvent(seq: number, event: TBuildEvent): void {
+    if (this.o.send({ type: "BUILD_EVENT", v: 1, buildId: this.buildId, seq, event }))
+      this.sentEventSeq = seq;
+  }
+
+  private sendChunk(seq: number, offset: number, data: Buffer): void {
+    const ok = this.o.send({
+      type: "LOG_CHUNK",
+      v: 1,
+      buildId: this.buildId,
+      seq,
+      offset,
+      data: encodeLogData(data),
+    });
+    if (ok) this.sentLogSeq = seq;
+  }
+}

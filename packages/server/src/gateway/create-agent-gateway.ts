@@ -1,0 +1,127 @@
+/**
+ * The agent gateway: agents' HTTP routes plus the WebSocket endpoint on the
+ * dashboard's own HTTP server. A thin transport: sessions
+ * (services/agents/agent-session.ts) do the work through the services.
+ */
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import {
+  AGENT_SOCKET_PATH,
+  CLOSE_CODES,
+  HEARTBEAT_INTERVAL_MS,
+  MAX_FRAME_BYTES,
+} from "@kiln/protocol";
+import type { ServerDeps } from "../context.ts";
+import { AgentSession } from "../services/agents/agent-session.ts";
+import { authenticateAgent, bearerSecret } from "../services/agents/register-agent.ts";
+import { agentTopic, type TAgentCommand } from "../services/builds/build-topics.ts";
+import { handleAgentHttp, hashStoredObject, type TAgentHttpState } from "./agent-http.ts";
+
+export interface TAgentGatewayOptions {
+  /** Heartbeat interval told to agents (default 10 s). */
+  heartbeatIntervalMs?: number;
+  /** Invalid frames tolerated per window before closing with 4008 (default 20 per minute). */
+  maxBadFrames?: number;
+  badFrameWindowMs?: number;
+}
+
+export interface AgentGateway {
+  /** Answers agent HTTP routes (register, artifact PUT, catalog GET); false when not one. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Serves the WebSocket endpoint on this server's `upgrade` events. */
+  attach(server: Server): void;
+  /** Agent ids with an open session. */
+  connected(): string[];
+  /** Closes every agent socket (4010: reconnect later). */
+  close(): Promise<void>;
+}
+
+interface TLive {
+  session: AgentSession;
+  socket: WebSocket;
+  off: () => void;
+}
+
+export function createAgentGateway(
+  deps: ServerDeps,
+  opts: TAgentGatewayOptions = {},
+): AgentGateway {
+  const state: TAgentHttpState = { uploaded: new Map() };
+  const live = new Map<string, TLive>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const sessionOpts = {
+    heartbeatIntervalMs: opts.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS.default,
+    maxBadFrames: opts.maxBadFrames ?? 20,
+    badFrameWindowMs: opts.badFrameWindowMs ?? 60_000,
+    uploadedSha256: (key: string) => state.uploaded.get(key),
+    hashStored: (key: string) => hashStoredObject(deps, key),
+  };
+
+  function open(agentId: string, socket: WebSocket): void {
+    const previous = live.get(agentId);
+    if (previous) {
+      live.delete(agentId);
+      previous.off();
+      previous.session.close(CLOSE_CODES.REPLACED, "replaced by a newer connection");
+    }
+    const session = new AgentSession(
+      deps,
+      agentId,
+      {
+        send: (frame) => socket.send(frame),
+        close: (code, reason) => socket.close(code, reason),
+      },
+      sessionOpts,
+    );
+    const off = deps.bus.subscribe(agentTopic(agentId), (m) => session.command(m as TAgentCommand));
+    const entry: TLive = { session, socket, off };
+    live.set(agentId, entry);
+    socket.on("message", (data, isBinary) =>
+      session.frame(isBinary ? (data as Buffer) : data.toString()),
+    );
+    socket.on("error", (err) =>
+      deps.logger.warn("agent socket error", { agentId, err: String(err) }),
+    );
+    socket.on("close", () => {
+      off();
+      const current = live.get(agentId) === entry;
+      if (current) live.delete(agentId);
+      void session.ended(!current);
+    });
+  }
+
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const agent = await authenticateAgent(deps, bearerSecret(req.headers.authorization));
+    if (!agent) {
+      socket.end("HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => open(agent.id, ws));
+  }
+
+  return {
+    handleRequest: (req, res) => handleAgentHttp(deps, state, req, res),
+    attach(server) {
+      server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const pathname = (req.url ?? "/").split("?")[0];
+        if (pathname !== AGENT_SOCKET_PATH) {
+          // Nobody else listens: do not leave the socket hanging.
+          if (server.listenerCount("upgrade") === 1) socket.destroy();
+          return;
+        }
+        socket.on("error", () => socket.destroy());
+        upgrade(req, socket, head).catch((err: unknown) => {
+          deps.logger.error("agent upgrade failed", { err: String(err) });
+          socket.destroy();
+        });
+      });
+    },
+    connected: () => [...live.keys()],
+    async close() {
+      const sessions = [...live.values()];
+      for (const l of sessions) l.session.close(CLOSE_CODES.SERVER_RESTART, "server shutting down");
+      await new Promise<void>((r) => wss.close(() => r()));
+    },
+  };
+}

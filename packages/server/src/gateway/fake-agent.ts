@@ -1,0 +1,138 @@
+/**
+ * A scripted agent over a real WebSocket, for the gateway tests: sends
+ * protocol frames, collects the server's, and waits for a given type.
+ * Not a test file itself.
+ */
+import {
+  AGENT_REGISTER_PATH,
+  AGENT_SOCKET_PATH,
+  encodeMessage,
+  parseServerMessage,
+  type TAgentToServer,
+  type TRegisterResponse,
+  type TServerToAgent,
+  type TServerToAgentType,
+} from "@kiln/protocol";
+import { WebSocket } from "ws";
+
+export async function registerOverHttp(
+  base: string,
+  token: string,
+  name: string,
+): Promise<{ status: number; body: TRegisterResponse & { error?: string } }> {
+  const res = await fetch(`${base}${AGENT_REGISTER_PATH}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      registrationToken: token,
+      name,
+      arch: "x86_64",
+      version: "0.1.0",
+      labels: { disk: "ssd" },
+    }),
+  });
+  return { status: res.status, body: (await res.json()) as never };
+}
+
+/** Resolves with the HTTP status of a refused upgrade, or the open socket. */
+export function connectSocket(base: string, secret: string): Promise<WebSocket | number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${base.replace(/^http/, "ws")}${AGENT_SOCKET_PATH}`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    ws.once("open", () => resolve(ws));
+    ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once("error", reject);
+  });
+}
+
+export class FakeAgent {
+  readonly received: TServerToAgent[] = [];
+  closeCode: number | undefined;
+  private waiters: (() => void)[] = [];
+
+  constructor(readonly ws: WebSocket) {
+    ws.on("message", (data) => {
+      const m = parseServerMessage(data as Buffer);
+      if (!m.ok) throw new Error(`server sent a bad frame: ${m.error.message}`);
+      this.received.push(m.message);
+      this.wake();
+    });
+    ws.on("close", (code) => {
+      this.closeCode = code;
+      this.wake();
+    });
+  }
+
+  send(m: TAgentToServer): void {
+    this.ws.send(encodeMessage(m));
+  }
+
+  /** The next frame of `type` after index `from` (default: any not yet taken). */
+  async next<K extends TServerToAgentType>(
+    type: K,
+    pred: (m: TServerToAgent<K>) => boolean = () => true,
+    timeoutMs = 5000,
+  ): Promise<TServerToAgent<K>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.received.findIndex((m) => m.type === type && pred(m as TServerToAgent<K>));
+      if (i >= 0) return this.received.splice(i, 1)[0] as TServerToAgent<K>;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `no ${type} within ${timeoutMs} ms; got ${this.received.map((m) => m.type).join(",")}`,
+        );
+      }
+      await this.waitAny(deadline - Date.now());
+    }
+  }
+
+  async closed(timeoutMs = 5000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.closeCode === undefined) {
+      if (Date.now() > deadline) throw new Error("socket still open");
+      await this.waitAny(deadline - Date.now());
+    }
+    return this.closeCode;
+  }
+
+  private waitAny(ms: number): Promise<void> {
+    return new Promise((r) => {
+      const t = setTimeout(r, Math.max(1, ms));
+      this.waiters.push(() => {
+        clearTimeout(t);
+        r();
+      });
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+}
+
+export function hello(name: string): TAgentToServer<"HELLO"> {
+  return {
+    type: "HELLO",
+    v: 1,
+    name,
+    version: "0.1.0",
+    arch: "x86_64",
+    labels: { kvm: "yes" },
+    capacity: 2,
+    protocols: [1],
+    hostFacts: {
+      hostname: name,
+      os: "Debian",
+      kernel: "6.1",
+      cpus: 2,
+      memoryBytes: 1 << 30,
+      root: false,
+      canBuild: true,
+      preflight: [],
+    },
+    builds: [],
+  };
+}
