@@ -34,6 +34,18 @@ const ZCliEnv = z.object({
   DATABASE_URL: optionalString(),
   /** The server's data directory (SQLite file, artifacts); default ./data. */
   KILN_DATA_DIR: optionalString(),
+  /** `kiln agent`/`kiln remote`: the server URL (the `--server` flag wins). */
+  KILN_SERVER: optionalString(),
+  /** `kiln agent`: registration token (the `--token` flag wins); never logged. */
+  KILN_TOKEN: optionalString(),
+  /** `kiln agent`: work directory (spools, credentials, build dirs). */
+  KILN_AGENT_WORK_DIR: optionalString(),
+  /** `kiln agent`: labels `k=v,…`. */
+  KILN_AGENT_LABELS: optionalString(),
+  /** `kiln agent`: concurrent builds (1–64). */
+  KILN_AGENT_MAX_BUILDS: z.coerce.number().int().min(1).max(64).optional(),
+  /** `kiln agent`: agent name (default: the host name). */
+  KILN_AGENT_NAME: optionalString(),
   /** Home directory, for the default cache directory. */
   HOME: z.string().min(1).default("/root"),
 });

@@ -8,11 +8,11 @@ import { createEngineExecutor } from "../agent/create-engine-executor.ts";
 import { runAgent } from "../agent/run-agent.ts";
 
 interface AgentFlags {
-  server: string;
+  server?: string;
   token?: string;
   labels?: string;
   workDir?: string;
-  maxBuilds: string;
+  maxBuilds?: string;
   name?: string;
 }
 
@@ -42,23 +42,28 @@ export function registerAgentCommand(program: Command): Command {
   return program
     .command("agent")
     .description("run a build agent connected to a Kiln server (JSON log lines on stderr)")
-    .requiredOption("--server <url>", "server base URL, e.g. https://kiln.example.com")
+    .option("--server <url>", "server base URL, e.g. https://kiln.example.com (or $KILN_SERVER)")
     .option("--token <token>", "registration token (first start only; the secret is then kept)")
     .option("--labels <k=v,...>", "labels builds can require")
     .option("--work-dir <dir>", "spools, credentials and build dirs (default ~/.kiln/agent)")
-    .option("--max-builds <n>", "builds run at once", "1")
+    .option("--max-builds <n>", "builds run at once (default 1)")
     .option("--name <name>", "agent name shown on the dashboard (default: hostname)")
     .action(async (flags: AgentFlags) => {
       const { env } = cliContext();
+      // Flags win; KILN_* variables (env.ts) fill in what was not given.
+      const serverText = flags.server ?? env.KILN_SERVER;
+      if (!serverText) throw new KilnError("USAGE", "--server: required (or set KILN_SERVER)");
       let server: string;
       try {
-        server = new URL(flags.server).origin;
+        server = new URL(serverText).origin;
       } catch {
-        throw new KilnError("USAGE", `--server: "${flags.server}" is not a URL`);
+        throw new KilnError("USAGE", `--server: "${serverText}" is not a URL`);
       }
-      const labels = parseLabels(flags.labels);
-      const capacity = parseMaxBuilds(flags.maxBuilds);
-      const workDir = path.resolve(flags.workDir ?? path.join(os.homedir(), ".kiln", "agent"));
+      const labels = parseLabels(flags.labels ?? env.KILN_AGENT_LABELS);
+      const capacity = parseMaxBuilds(flags.maxBuilds ?? String(env.KILN_AGENT_MAX_BUILDS ?? 1));
+      const workDir = path.resolve(
+        flags.workDir ?? env.KILN_AGENT_WORK_DIR ?? path.join(os.homedir(), ".kiln", "agent"),
+      );
       const logger = createCliLogger({ level: env.KILN_LOG_LEVEL, json: true });
       const executor = createEngineExecutor({
         elementsPath: [
@@ -72,9 +77,9 @@ export function registerAgentCommand(program: Command): Command {
       let stopping = false;
       await runAgent({
         server,
-        token: flags.token,
+        token: flags.token ?? env.KILN_TOKEN,
         workDir,
-        name: (flags.name ?? os.hostname()).slice(0, 200),
+        name: (flags.name ?? env.KILN_AGENT_NAME ?? os.hostname()).slice(0, 200),
         labels,
         capacity,
         executor,
