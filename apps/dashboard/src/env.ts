@@ -66,6 +66,12 @@ const ZDashboardEnv = z.object({
   KILN_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** `pretty`: one readable line per record; `json`: pino's JSON lines. */
   KILN_LOG_FORMAT: z.enum(["pretty", "json"]).default("pretty"),
+  /**
+   * `auto`: when this host can build (root, loop devices, debootstrap, qemu-img…)
+   * start a local `kiln agent` next to the server, registered automatically;
+   * `off`: never (dedicated agents only). Why it did not start shows on the Agents page.
+   */
+  KILN_LOCAL_AGENT: z.enum(["auto", "off"]).default("auto"),
   /** Skip the "is the Next build current?" check and use `.next` as it is (containers). */
   KILN_SKIP_NEXT_BUILD: z
     .enum(["0", "1", "true", "false"])

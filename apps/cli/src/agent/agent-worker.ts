@@ -35,6 +35,8 @@ export interface AgentWorkerOptions {
   backoff?: BackoffOptions;
   /** Log batching interval (ms). */
   flushMs?: number;
+  /** Retry delays of artifact uploads (default: the reconnect backoff's defaults). */
+  uploadBackoff?: BackoffOptions;
 }
 
 export class AgentWorker {
@@ -113,7 +115,7 @@ export class AgentWorker {
       case "EVENT_ACK":
         return job?.ack("event", m.seq);
       case "ARTIFACT_ACK":
-        return;
+        return job?.artifactAck(m);
       case "BUILD_FINISHED_ACK":
         if (job?.finished) {
           job.dispose();
@@ -183,6 +185,9 @@ export class AgentWorker {
       send: this.send,
       logger: this.o.logger,
       flushMs: this.o.flushMs,
+      secret: this.o.secret,
+      server: this.o.server,
+      uploadBackoff: this.o.uploadBackoff,
     });
     this.jobs.set(m.buildId, job);
     job.resume({ lastLogSeq: null, lastEventSeq: null });

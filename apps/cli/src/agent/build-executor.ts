@@ -17,11 +17,18 @@ export interface BuildJob {
   /** Build output as the user reads it. */
   writeLog: (data: string | Uint8Array) => void;
   logger: Logger;
+  /**
+   * Downloads (or finds in the agent's cache) ASSIGN's catalog versions and
+   * returns their verified directories, earliest first; throws CatalogFetchError.
+   */
+  fetchCatalogs: () => Promise<string[]>;
 }
 
 export interface BuildOutcome {
   status: z.infer<typeof ZFinishStatus>;
   error?: z.infer<typeof ZBuildFailure>;
+  /** The build record's `packages.json` (installed packages), sent as MANIFEST when present. */
+  packagesFile?: string;
 }
 
 export interface BuildExecutor {

@@ -10,6 +10,7 @@ import type { Logger } from "@kiln/engine/logger";
 import { findHostProblems, BASE_TOOLS } from "@kiln/engine/pipeline/host/preflight";
 import { createRootBuildHost } from "@kiln/engine/pipeline/root-build-host";
 import { runBuild } from "@kiln/engine/pipeline/run-build";
+import { imageBaseName } from "@kiln/engine/plan/build-request";
 import type { BuildExecutor, BuildOutcome } from "./build-executor.ts";
 
 export interface EngineExecutorOptions {
@@ -38,13 +39,13 @@ export function createEngineExecutor(o: EngineExecutorOptions): BuildExecutor {
     },
     async run(job): Promise<BuildOutcome> {
       const { assign } = job;
-      if (assign.elementsPath.length > 0) {
-        // Catalog download by sha256 is not implemented yet: fail loudly rather than build the wrong tree.
-        job.writeLog("kiln: fetching element catalogs from the server is not supported yet\n");
-        return {
-          status: "errored",
-          error: { code: "AGENT", message: "catalog fetch by hash not implemented in this agent" },
-        };
+      let catalogDirs: string[];
+      try {
+        catalogDirs = await job.fetchCatalogs();
+      } catch (err) {
+        const message = (err as Error).message.split("\n")[0]!.slice(0, 4000);
+        job.writeLog(`kiln: ${message}\n`);
+        return { status: "errored", error: { code: "CATALOG_FETCH", message } };
       }
       const secrets = assign.env.filter((e) => e.secret && e.value.length >= 4).map((e) => e.value);
       const mask = (line: string) => secrets.reduce((l, s) => l.split(s).join("***"), line);
@@ -55,7 +56,8 @@ export function createEngineExecutor(o: EngineExecutorOptions): BuildExecutor {
       let failure: BuildOutcome["error"];
       const result = await runBuild({
         request: assign.request,
-        elementsPath: o.elementsPath,
+        // Catalog versions first (earliest wins), the agent's own path (built-in last) after.
+        elementsPath: [...catalogDirs, ...o.elementsPath],
         env,
         args: ["kiln", "agent", `build#${assign.number}`],
         cwd: job.workDir,
@@ -74,7 +76,16 @@ export function createEngineExecutor(o: EngineExecutorOptions): BuildExecutor {
           job.emit(event);
         },
       });
-      return { status: result.status, ...(failure ? { error: failure } : {}) };
+      const packagesFile = path.join(
+        job.workDir,
+        `${imageBaseName(assign.request)}.d`,
+        "packages.json",
+      );
+      return {
+        status: result.status,
+        ...(failure ? { error: failure } : {}),
+        ...(fs.existsSync(packagesFile) ? { packagesFile } : {}),
+      };
     },
   };
 }

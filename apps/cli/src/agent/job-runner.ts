@@ -16,6 +16,10 @@ import {
 } from "@kiln/protocol";
 import { BuildSpool } from "./build-spool.ts";
 import type { BuildExecutor, BuildOutcome } from "./build-executor.ts";
+import type { BackoffOptions } from "./compute-backoff.ts";
+import { digestFile, uploadArtifact } from "./upload-artifact.ts";
+import { readManifest } from "./read-manifest.ts";
+import { fetchCatalogs } from "./fetch-catalogs.ts";
 
 export interface JobRunnerOptions {
   assign: TServerToAgent<"ASSIGN">;
@@ -27,7 +31,16 @@ export interface JobRunnerOptions {
   logger: Logger;
   /** Log batching interval (ms). */
   flushMs?: number;
+  /** Agent secret for the artifact PUTs; without it artifacts are not uploaded. */
+  secret?: string;
+  /** Server base URL, to resolve a relative `artifactUploadUrl`. */
+  server?: string;
+  /** Retry delays of artifact uploads. */
+  uploadBackoff?: BackoffOptions;
 }
+
+type TReady = TAgentToServer<"ARTIFACT_READY">;
+type TArtifactEvent = Extract<TBuildEvent, { type: "artifact" }>;
 
 export class JobRunner {
   readonly buildId: string;
@@ -42,6 +55,13 @@ export class JobRunner {
   private sentEventSeq: number | null = null;
   private finishedMessage: TAgentToServer<"BUILD_FINISHED"> | undefined;
   private cancelled: "cancel" | "timeout" | undefined;
+  private readonly artifacts: TArtifactEvent[] = [];
+  /** ARTIFACT_READY frames awaiting ARTIFACT_ACK, resent on reconnect. */
+  private readonly awaitingAck = new Map<
+    string,
+    { ready: TReady; resolve: (a: { ok: boolean; reason?: string }) => void }
+  >();
+  private manifestMessage: TAgentToServer<"MANIFEST"> | undefined;
   /** Resolves when the executor has returned (the slot is free). */
   readonly done: Promise<BuildOutcome>;
 
@@ -86,7 +106,17 @@ export class JobRunner {
     this.sentEventSeq = this.spool.lastEventSeq;
     this.sentLogSeq = this.spool.lastLogSeq;
     this.live = true;
+    for (const w of this.awaitingAck.values()) this.o.send(w.ready);
+    if (this.manifestMessage) this.o.send(this.manifestMessage);
     if (this.finishedMessage) this.o.send(this.finishedMessage);
+  }
+
+  /** ARTIFACT_ACK from the server. */
+  artifactAck(m: TServerToAgent<"ARTIFACT_ACK">): void {
+    const w = this.awaitingAck.get(m.fileName);
+    if (!w) return;
+    this.awaitingAck.delete(m.fileName);
+    w.resolve({ ok: m.ok, ...(m.reason ? { reason: m.reason } : {}) });
   }
 
   /** LOG_ACK / EVENT_ACK are cumulative; kept as the fallback resume point. */
@@ -126,12 +156,27 @@ export class JobRunner {
         emit: (event) => this.emitEvent(event),
         writeLog: (data) => this.writeLog(data),
         logger,
+        fetchCatalogs: () => {
+          if (assign.elementsPath.length === 0) return Promise.resolve([]);
+          this.writeLog(`kiln: fetching ${assign.elementsPath.length} element catalog(s)\n`);
+          return fetchCatalogs({
+            entries: assign.elementsPath,
+            server: this.o.server ?? "http://127.0.0.1/",
+            secret: this.o.secret ?? "",
+            workDir: this.o.workDir,
+            signal: this.controller.signal,
+            logger,
+          });
+        },
       });
     } catch (err) {
       // Executors should not throw; if one does it is the system's failure, not the user's.
       outcome = { status: "errored", error: { code: "AGENT", message: (err as Error).message } };
     } finally {
       clearTimeout(timer);
+    }
+    if (outcome.status === "succeeded" && !this.controller.signal.aborted) {
+      outcome = await this.deliverArtifacts(outcome);
     }
     if (this.cancelled === "timeout") {
       outcome = { status: "errored", error: { code: "TIMEOUT", message: "build timed out" } };
@@ -154,7 +199,74 @@ export class JobRunner {
     return outcome;
   }
 
+  /**
+   * Upload every artifact, announce it with ARTIFACT_READY and wait for the
+   * server's ack, so BUILD_FINISHED only goes out once the images are safe.
+   * A refused ack (e.g. hash mismatch) earns one re-upload; then the build errors.
+   */
+  private async deliverArtifacts(outcome: BuildOutcome): Promise<BuildOutcome> {
+    const { assign } = this.o;
+    try {
+      for (const a of this.artifacts) {
+        if (!this.o.secret) throw new Error("no agent secret to upload artifacts with");
+        const fileName = path.basename(a.path);
+        const digest = await digestFile(a.path);
+        const url = new URL(
+          `${assign.artifactUploadUrl}${encodeURIComponent(fileName)}`,
+          this.o.server ?? "http://127.0.0.1/",
+        ).toString();
+        let ack: { ok: boolean; reason?: string } = { ok: false };
+        for (let attempt = 0; attempt < 2 && !ack.ok; attempt++) {
+          this.writeLog(`kiln: uploading ${fileName} (${digest.sizeBytes} bytes)\n`);
+          await uploadArtifact({
+            url,
+            file: a.path,
+            sha256: digest.sha256,
+            secret: this.o.secret,
+            signal: this.controller.signal,
+            backoff: this.o.uploadBackoff,
+          });
+          const ready: TReady = {
+            type: "ARTIFACT_READY",
+            v: 1,
+            buildId: this.buildId,
+            kind: a.kind,
+            fileName,
+            ...digest,
+          };
+          ack = await new Promise((resolve) => {
+            this.awaitingAck.set(fileName, { ready, resolve });
+            if (this.live) this.o.send(ready);
+            this.controller.signal.addEventListener(
+              "abort",
+              () => resolve({ ok: false, reason: "aborted" }),
+              { once: true },
+            );
+          });
+          this.awaitingAck.delete(fileName);
+        }
+        if (!ack.ok) throw new Error(`server refused ${fileName}: ${ack.reason ?? "no reason"}`);
+      }
+      if (outcome.packagesFile && fs.existsSync(outcome.packagesFile)) {
+        this.manifestMessage = {
+          type: "MANIFEST",
+          v: 1,
+          buildId: this.buildId,
+          packages: readManifest(outcome.packagesFile),
+        };
+        if (this.live) this.o.send(this.manifestMessage);
+      }
+      return outcome;
+    } catch (err) {
+      const message = (err as Error).message.split("\n")[0]!.slice(0, 4000);
+      this.writeLog(`kiln: ${message}\n`);
+      this.o.logger.error("artifact delivery failed", { buildId: this.buildId, error: message });
+      return { status: "errored", error: { code: "ARTIFACT_UPLOAD", message } };
+    }
+  }
+
   private emitEvent(event: TBuildEvent): void {
+    if (event.type === "artifact") this.artifacts.push(event);
     // Log bytes before an event go first, so the event lands after the lines that led to it.
     this.flush();
     const seq = this.spool.appendEvent(event);

@@ -31,6 +31,8 @@ export interface RunAgentOptions {
   logger: Logger;
   backoff?: BackoffOptions;
   flushMs?: number;
+  /** Retry delays of artifact uploads. */
+  uploadBackoff?: BackoffOptions;
   /** Skip the crash clean-up (tests without root). */
   skipCleanup?: boolean;
   /** Called once the worker exists, e.g. to stop it on SIGTERM. */
@@ -80,6 +82,7 @@ export async function runAgent(o: RunAgentOptions): Promise<void> {
     logger,
     backoff: o.backoff,
     flushMs: o.flushMs,
+    uploadBackoff: o.uploadBackoff,
   });
   o.onWorker?.(worker);
   await worker.start();

@@ -11,6 +11,7 @@ import type { ServerLogger } from "./create-logger.ts";
 import { createServerDeps } from "./create-server-deps.ts";
 import { ensureNextBuild } from "./ensure-next-build.ts";
 import { handleApi } from "./handle-api.ts";
+import { startLocalAgent } from "./local-agent.ts";
 import { sendFetchResponse, toFetchRequest } from "./http-bridge.ts";
 
 /** The Next app's directory (apps/dashboard). */
@@ -86,6 +87,15 @@ export async function startDashboard(
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   logger.info("Kiln is serving", { url, db: migrated.provider, data: env.dataDir });
+  // The local agent dials loopback unless the server listens on one specific other address.
+  const wildcard = ["0.0.0.0", "::"].includes(address.address);
+  const localAgent = await startLocalAgent({
+    deps,
+    mode: env.KILN_LOCAL_AGENT,
+    serverUrl: wildcard ? `http://127.0.0.1:${address.port}` : url,
+    dataDir: env.dataDir,
+    logger,
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -95,6 +105,7 @@ export async function startDashboard(
     close: () =>
       (closing ??= (async () => {
         stopBackground();
+        await localAgent.stop();
         await agentGateway.close();
         await new Promise<void>((r) => {
           server.close(() => r());

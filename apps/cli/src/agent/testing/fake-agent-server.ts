@@ -4,6 +4,7 @@
  * WELCOME with resume points computed from what it stored, idempotent storage
  * of log chunks and events by (buildId, seq), cumulative acks.
  */
+import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -22,6 +23,15 @@ export interface FakeServerOptions {
   heartbeatIntervalMs?: number;
   /** Answer BUILD_FINISHED with BUILD_FINISHED_ACK (default true). */
   ackFinished?: boolean;
+  /** Catalog tarballs served at /api/agents/catalogs/<sha256>, by sha256. */
+  catalogs?: Map<string, Buffer>;
+}
+
+export interface FakeUpload {
+  buildId: string;
+  fileName: string;
+  body: Buffer;
+  status: number;
 }
 
 export interface FakeAgentServer {
@@ -33,6 +43,12 @@ export interface FakeAgentServer {
   registrations: number;
   upgrades: number;
   sockets: Set<WebSocket>;
+  /** Every artifact PUT, in arrival order (refused ones too). */
+  uploads: FakeUpload[];
+  /** The next N artifact PUTs are answered 503 after reading the body (a flaky server). */
+  failNextUploads: number;
+  /** Catalog GETs answered. */
+  catalogGets: number;
   /** While true, upgrades are answered 503 (server down, not an auth failure). */
   refuseUpgrades: boolean;
   send(message: TServerToAgent): void;
@@ -66,7 +82,12 @@ export async function startFakeAgentServer(o: FakeServerOptions = {}): Promise<F
     upgrades: 0,
     sockets: new Set<WebSocket>(),
     refuseUpgrades: false,
+    uploads: [] as FakeUpload[],
+    failNextUploads: 0,
+    catalogGets: 0,
   };
+  /** `${buildId}/${fileName}` → sha256 of the last accepted upload. */
+  const stored = new Map<string, string>();
 
   const contiguous = (m: Map<number, unknown> | undefined): number | null => {
     let last = -1;
@@ -75,6 +96,16 @@ export async function startFakeAgentServer(o: FakeServerOptions = {}): Promise<F
   };
 
   const server = http.createServer((req, res) => {
+    const put = /^\/api\/agents\/builds\/([^/]+)\/artifacts\/([^/]+)$/.exec(req.url ?? "");
+    if (req.method === "PUT" && put) return void onUpload(req, res, put[1]!, put[2]!);
+    const cat = /^\/api\/agents\/catalogs\/([0-9a-f]{64})$/.exec(req.url ?? "");
+    if (req.method === "GET" && cat) {
+      const tgz = o.catalogs?.get(cat[1]!);
+      if (req.headers.authorization !== `Bearer ${secret}`) return void res.writeHead(401).end();
+      if (!tgz) return void res.writeHead(404).end();
+      state.catalogGets++;
+      return void res.writeHead(200, { "content-type": "application/octet-stream" }).end(tgz);
+    }
     if (req.method !== "POST" || req.url !== AGENT_REGISTER_PATH) {
       res.writeHead(404).end();
       return;
@@ -119,6 +150,29 @@ export async function startFakeAgentServer(o: FakeServerOptions = {}): Promise<F
 
   const out = (ws: WebSocket, m: TServerToAgent) => ws.send(encodeMessage(m));
 
+  function onUpload(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    buildId: string,
+    fileName: string,
+  ) {
+    const parts: Buffer[] = [];
+    req.on("data", (d: Buffer) => parts.push(d));
+    req.on("end", () => {
+      const body = Buffer.concat(parts);
+      const sha = createHash("sha256").update(body).digest("hex");
+      let status = 201;
+      if (req.headers.authorization !== `Bearer ${secret}`) status = 401;
+      else if (state.failNextUploads > 0) {
+        state.failNextUploads--;
+        status = 503;
+      } else if (req.headers["x-kiln-sha256"] !== sha) status = 400;
+      else stored.set(`${buildId}/${decodeURIComponent(fileName)}`, sha);
+      state.uploads.push({ buildId, fileName: decodeURIComponent(fileName), body, status });
+      res.writeHead(status).end();
+    });
+  }
+
   function onFrame(ws: WebSocket, raw: Buffer) {
     const parsed = parseAgentMessage(raw);
     if (!parsed.ok) {
@@ -162,6 +216,18 @@ export async function startFakeAgentServer(o: FakeServerOptions = {}): Promise<F
         map.set(m.seq, m.event);
         const last = contiguous(map);
         if (last !== null) out(ws, { type: "EVENT_ACK", v: 1, buildId: m.buildId, seq: last });
+        break;
+      }
+      case "ARTIFACT_READY": {
+        const ok = stored.get(`${m.buildId}/${m.fileName}`) === m.sha256;
+        out(ws, {
+          type: "ARTIFACT_ACK",
+          v: 1,
+          buildId: m.buildId,
+          fileName: m.fileName,
+          ok,
+          ...(ok ? {} : { reason: "no upload with that sha256" }),
+        });
         break;
       }
       case "BUILD_FINISHED":
