@@ -51,6 +51,8 @@ export async function startKilnServer(
         KILN_DATA_DIR: dataDir,
         DATABASE_URL: "",
         KILN_LOG_LEVEL: "info",
+        // The tests drive builds themselves; a real local agent would pick them up.
+        KILN_LOCAL_AGENT: "off",
         NODE_ENV: "production",
         ...opts.env,
       },
