@@ -24,8 +24,6 @@ export function createServerDeps(env: TDashboardEnv, logger: ServerLogger): Serv
     keepBuildsDefault: env.KILN_KEEP_BUILDS,
     maxCatalogBytes: env.KILN_MAX_CATALOG_MB * 1024 * 1024,
     publicUrl: env.publicUrl,
-    // Read by the services when present (catalog-limits.ts TCatalogConfigExtras);
-    // proposed as ServerConfig fields.
     secretKey: env.secretKey,
     catalogCacheDir: path.join(env.dataDir, "catalog-cache"),
   };

@@ -19,7 +19,6 @@ import { catalogsRouter } from "../../routers/catalogs-router.ts";
 import { elementsRouter } from "../../routers/elements-router.ts";
 import { recipesRouter } from "../../routers/recipes-router.ts";
 import { createCallerFactory, router } from "../../trpc.ts";
-import type { TCatalogConfigExtras } from "./catalog-limits.ts";
 
 export const catalogTestRouter = router({
   catalogs: catalogsRouter,
@@ -46,7 +45,7 @@ export interface TCatalogTestServer {
 
 export async function createCatalogTestServer(
   provider: TTestProvider,
-  config: Partial<ServerConfig & TCatalogConfigExtras> = {},
+  config: Partial<ServerConfig> = {},
 ): Promise<TCatalogTestServer> {
   const database = await provider.create();
   await migrateDatabase({ url: database.url });

@@ -8,7 +8,6 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto";
 import { AppError } from "../../app-error.ts";
 import type { ServerConfig } from "../../context.ts";
-import { catalogConfig } from "../catalogs/catalog-limits.ts";
 
 const PREFIX = "v1:";
 // Fixed salt: the key must be the same on every server sharing a database.
@@ -16,7 +15,7 @@ const SALT = "kiln recipe secrets v1";
 const keys = new Map<string, Buffer>();
 
 function keyFor(config: ServerConfig): Buffer {
-  const secret = catalogConfig(config).secretKey;
+  const secret = config.secretKey;
   if (!secret) {
     throw new AppError(
       "INTERNAL",
