@@ -17,15 +17,15 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vites
 import type { Actor, ServerDeps } from "@kiln/server/context";
 import { browserSkipReason, launchChromium } from "./support/launch-chromium.ts";
 import { makeTarball } from "./support/make-tarball.ts";
+import { createTimings, screenshot, SHOTS } from "./support/page-tools.ts";
 import { seedDeps, seedFinishedBuild } from "./support/seed-builds.ts";
 import { startKilnServer, type TKilnServer } from "./support/start-kiln-server.ts";
 
 const skip = browserSkipReason();
 if (skip) console.log(`browser tests skipped: ${skip}`);
 
-const SHOTS = path.resolve(import.meta.dirname, "..", "out", "screenshots");
 const ADMIN = { email: "admin@kiln.test", password: "correct horse battery" };
-const timings: Record<string, number> = {};
+const { timings, timed } = createTimings();
 
 let server: TKilnServer;
 let browser: Browser;
@@ -33,19 +33,7 @@ let page: Page;
 let deps: ServerDeps;
 let recipeId = "";
 
-async function shot(name: string): Promise<void> {
-  await page.waitForLoadState("networkidle").catch(() => {});
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
-}
-
-async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const t = Date.now();
-  try {
-    return await fn();
-  } finally {
-    timings[name] = Date.now() - t;
-  }
-}
+const shot = (name: string) => screenshot(page, name);
 
 describe.skipIf(!!skip).sequential("dashboard in chromium", { timeout: 90_000 }, () => {
   beforeAll(async () => {
