@@ -35,7 +35,7 @@ let recipeId = "";
 
 const shot = (name: string) => screenshot(page, name);
 
-describe.skipIf(!!skip).sequential("dashboard in chromium", { timeout: 90_000 }, () => {
+describe.skipIf(!!skip).sequential("dashboard in chromium", { timeout: 240_000 }, () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     server = await timed("server start (incl. next build when stale)", () => startKilnServer());
@@ -295,7 +295,8 @@ describe.skipIf(!!skip).sequential("dashboard in chromium", { timeout: 90_000 },
     await timed("open build page with 200k-line log", async () => {
       await page.goto(`${server.url}/builds/${big.id}`);
       await expect
-        .poll(() => page.getByTestId("log-line-count").textContent(), { timeout: 30_000 })
+        // Generous: on a loaded 2-core CI host the page competes with qemu guests; speed is bench/'s job.
+        .poll(() => page.getByTestId("log-line-count").textContent(), { timeout: 90_000 })
         .toMatch(/^200,0\d\d lines$/);
     });
     const viewer = page.getByTestId("log-viewer");
@@ -387,7 +388,20 @@ describe.skipIf(!!skip).sequential("dashboard in chromium", { timeout: 90_000 },
       .poll(() => queuedRow.getByTestId("status-badge").getAttribute("data-status"))
       .toBe("CANCELLED");
     await page.goto(`${server.url}/recipes/${recipeId}`);
-    await page.getByTestId("duration-trend").locator(".recharts-line").first().waitFor();
+    // The duration line is drawn: its curve has a path (visibility is no test: a chart mid-animation
+    // or a flat line has an empty box).
+    await expect
+      .poll(
+        async () =>
+          (await page
+            .getByTestId("duration-trend")
+            .locator("path.recharts-line-curve")
+            .first()
+            .getAttribute("d", { timeout: 1_000 })
+            .catch(() => null)) ?? "",
+        { timeout: 30_000 },
+      )
+      .toMatch(/^M[\d.]+,[\d.]+[CL]/);
     await shot("recipe-trends");
     await page.goto(`${server.url}/recipes`);
     await page.getByTestId("recipes-table").waitFor();

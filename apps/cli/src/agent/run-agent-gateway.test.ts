@@ -84,8 +84,8 @@ describe.each(providers)("kiln agent against the real gateway ($provider)", (pro
           timeout: 10_000,
         })
         .toBe("SUCCEEDED");
-      // BUILD_FINISHED_ACK (after ARTIFACT_ACK and MANIFEST): the agent dropped the build's work dir.
-      // The server marks the build SUCCEEDED on the engine's build.finished event, before uploads end.
+      // SUCCEEDED comes with BUILD_FINISHED, after ARTIFACT_ACK and MANIFEST; on its ack the agent
+      // drops the build's work dir.
       await expect
         .poll(() => fs.existsSync(path.join(workDir, "builds", id)), { timeout: 10_000 })
         .toBe(false);

@@ -132,11 +132,14 @@ describe.each(providers)("agent gateway on $provider", (provider) => {
       const events: TBuildEvent[] = [
         { type: "build.started", t: 1, buildId: id, elements: ["ubuntu"], phases: ["root.d"] },
         { type: "phase.finished", t: 2, phase: "root.d", durationMs: 10, ok: true },
+        { type: "build.finished", t: 3, status: "succeeded", durationMs: 2 },
       ];
       events.forEach((event, seq) =>
         agent.send({ type: "BUILD_EVENT", v: 1, buildId: id, seq, event }),
       );
-      expect((await agent.next("EVENT_ACK", (m) => m.seq === 1)).buildId).toBe(id);
+      expect((await agent.next("EVENT_ACK", (m) => m.seq === 2)).buildId).toBe(id);
+      // The engine is done, but the images are not uploaded yet: still RUNNING.
+      expect((await f.db.prisma.build.findUniqueOrThrow({ where: { id } })).status).toBe("RUNNING");
 
       // Bytes, not text: invalid UTF-8 and a split multi-byte character must survive.
       const chunks = [
@@ -212,7 +215,7 @@ describe.each(providers)("agent gateway on $provider", (provider) => {
         buildId: id,
         status: "succeeded",
         lastLogSeq: 3,
-        lastEventSeq: 1,
+        lastEventSeq: 2,
         logBytes: offset,
       });
       await agent.next("BUILD_FINISHED_ACK", (m) => m.buildId === id);

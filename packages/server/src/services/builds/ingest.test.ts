@@ -3,6 +3,7 @@ import { testProviders } from "@kiln/db/testing";
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
 import { appendLogChunk } from "./append-log-chunk.ts";
 import { statusFromFinished } from "./build-status.ts";
+import { finishBuild } from "../../gateway/build-transitions.ts";
 import { recordArtifact, recordManifest } from "./record-artifact.ts";
 import { recordBuildEvent } from "./record-build-event.ts";
 import { addAgent, createFixture, type TFixture } from "./test-fixture.ts";
@@ -106,9 +107,21 @@ describe.each(providers)("ingestion on $provider", (provider) => {
     ];
     for (const [seq, e] of events.entries()) {
       expect((await recordBuildEvent(f.deps, id, seq, e, { agentId })).stored).toBe(true);
-      if (seq === 0)
-        expect((await f.caller(f.users.alice).builds.get({ buildId: id })).status).toBe("RUNNING");
+      // From an agent, even build.finished leaves it RUNNING: its BUILD_FINISHED ends it.
+      expect((await f.caller(f.users.alice).builds.get({ buildId: id })).status).toBe("RUNNING");
     }
+    f.clock.t = t + 11;
+    const fin = events.at(-1) as Extract<TBuildEvent, { type: "build.finished" }>;
+    await finishBuild(f.deps, {
+      type: "BUILD_FINISHED",
+      v: 1,
+      buildId: id,
+      status: fin.status,
+      error: fin.error,
+      lastLogSeq: null,
+      lastEventSeq: events.length - 1,
+      logBytes: 0,
+    });
     // Resends change nothing (no second hook row, timings not doubled).
     for (const [seq, e] of events.entries())
       expect((await recordBuildEvent(f.deps, id, seq, e)).stored).toBe(false);

@@ -20,7 +20,9 @@ export interface TRecordEventResult {
  * Stores one pipeline event (gateway → here) and applies it to the build:
  * `build.started` → RUNNING; `phase.finished` → phase timings;
  * `hook.finished` → a hook row; `build.finished` → the final status (one
- * mapping, `statusFromFinished`) with the failure. Idempotent by
+ * mapping, `statusFromFinished`) with the failure — except from an agent,
+ * whose build ends with its BUILD_FINISHED message, once its artifacts are
+ * uploaded (a build is not SUCCEEDED before its images are). Idempotent by
  * `(buildId, seq)`. Published on `build:<id>` as `{kind:"event", seq, event}`.
  */
 export async function recordBuildEvent(
@@ -48,7 +50,7 @@ export async function recordBuildEvent(
           at: new Date(event.t),
         },
       });
-      return applyEvent(tx, buildId, seq, event);
+      return applyEvent(tx, buildId, seq, event, { finalStatus: !opts.agentId });
     });
   } catch (err) {
     if (isUniqueViolation(err)) return { stored: false, status: build.status as TBuildStatus };
@@ -70,6 +72,7 @@ async function applyEvent(
   buildId: string,
   seq: number,
   event: TBuildEvent,
+  o: { finalStatus: boolean },
 ): Promise<boolean> {
   switch (event.type) {
     case "build.started": {
@@ -106,6 +109,7 @@ async function applyEvent(
       });
       return false;
     case "build.finished": {
+      if (!o.finalStatus) return false;
       const e = event.error;
       const r = await tx.build.updateMany({
         where: { id: buildId, status: { notIn: TERMINAL_STATUSES } },
