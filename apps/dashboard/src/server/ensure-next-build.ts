@@ -1,6 +1,14 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { Logger } from "@kiln/engine/logger";
@@ -36,6 +44,58 @@ export function hashAppSources(appDir: string): string {
   return hash.digest("hex");
 }
 
+/** How long a start waits for another process's `next build` before giving up. */
+const LOCK_WAIT_MS = 10 * 60_000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * One `next build` at a time per app directory, across processes (two
+ * servers or test files starting together on a fresh checkout would
+ * otherwise write the same `.next`). A lock left by a dead process is taken over.
+ */
+export async function withBuildLock<T>(appDir: string, logger: Logger, fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(appDir, ".next-build.lock");
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  let told = false;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(path.join(lock, "pid"), String(process.pid));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      let pid = NaN;
+      try {
+        pid = Number(readFileSync(path.join(lock, "pid"), "utf8"));
+      } catch {
+        // Just created, pid not written yet: wait.
+      }
+      if (Number.isInteger(pid) && !processAlive(pid)) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline)
+        throw new Error(`${lock}: another process has been building the dashboard for too long`);
+      if (!told) logger.info("waiting for another process's dashboard build", { lock });
+      told = true;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /**
  * Runs `next build` unless `.next` was built from the same sources (a stamp
  * file inside `.next` holds their hash), so `npm start` works on a fresh
@@ -48,6 +108,10 @@ export async function ensureNextBuild(opts: {
   /** Build even when the stamp matches. */
   force?: boolean;
 }): Promise<{ built: boolean; ms: number }> {
+  return withBuildLock(opts.appDir, opts.logger, () => buildUnlessCurrent(opts));
+}
+
+async function buildUnlessCurrent(opts: Parameters<typeof ensureNextBuild>[0]) {
   const started = Date.now();
   const hash = hashAppSources(opts.appDir);
   const stampFile = path.join(opts.appDir, ".next", STAMP);

@@ -17,19 +17,12 @@ import {
 import type { Logger } from "@kiln/engine/logger";
 import type { ServerDeps } from "@kiln/server/context";
 import { hashRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
+import { writeLocalAgentStatus } from "@kiln/server/services/agents/local-agent-status";
 import { childProcessEnv, repoRoot } from "../env.ts";
 
-/** Setting key holding `TLocalAgentStatus` as JSON, for the Agents page. */
-export const LOCAL_AGENT_STATUS_SETTING = "local-agent-status";
 /** Mirrors apps/cli's CREDENTIALS_FILE: a registered work dir needs no new token. */
 const CREDENTIALS_FILE = "agent-credentials.json";
 const STOP_GRACE_MS = 10_000;
-
-export interface TLocalAgentStatus {
-  running: boolean;
-  /** Why it is not running (only when `running` is false). */
-  reason?: string;
-}
 
 export type TLocalAgentDecision = { start: true } | { start: false; reason: string };
 
@@ -58,18 +51,6 @@ export function decideLocalAgent(o: DecideLocalAgentOptions): TLocalAgentDecisio
   });
   if (problems.length === 0) return { start: true };
   return { start: false, reason: `this host cannot build images: ${problems.join("; ")}` };
-}
-
-export async function writeLocalAgentStatus(
-  deps: ServerDeps,
-  status: TLocalAgentStatus,
-): Promise<void> {
-  const value = JSON.stringify(status);
-  await deps.db.prisma.setting.upsert({
-    where: { key: LOCAL_AGENT_STATUS_SETTING },
-    create: { key: LOCAL_AGENT_STATUS_SETTING, value },
-    update: { value },
-  });
 }
 
 /**

@@ -302,6 +302,18 @@ describe.each(providers)("agent gateway on $provider", (provider) => {
       await again.next("DRAIN");
       again.ws.close();
       await again.closed();
+      // Draining outlives the connection: marked OFFLINE, it comes back DRAINING and is told so.
+      await f.db.prisma.agent.update({ where: { id: agentId }, data: { state: "OFFLINE" } });
+      const ws3 = await connectSocket(base, secret);
+      if (typeof ws3 === "number") throw new Error(String(ws3));
+      const third = new FakeAgent(ws3);
+      third.send({ ...hello("flaky"), agentId, builds: [] });
+      expect((await third.next("WELCOME")).draining).toBe(true);
+      expect((await f.db.prisma.agent.findUniqueOrThrow({ where: { id: agentId } })).state).toBe(
+        "DRAINING",
+      );
+      third.ws.close();
+      await third.closed();
     },
   );
 

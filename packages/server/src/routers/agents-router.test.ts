@@ -47,6 +47,14 @@ describe.each(providers)("agents router on $provider", (provider) => {
     expect(await admin.agents.drain({ agentId })).toEqual({ state: "DRAINING" });
     expect(f.published(`agent:${agentId}`)).toContainEqual({ type: "drain" });
     expect(await admin.agents.drain({ agentId, draining: false })).toEqual({ state: "ONLINE" });
+    // An offline agent keeps the choice for when it returns.
+    await f.db.prisma.agent.update({ where: { id: agentId }, data: { state: "OFFLINE" } });
+    expect(await admin.agents.drain({ agentId })).toEqual({ state: "OFFLINE" });
+    expect((await f.db.prisma.agent.findUniqueOrThrow({ where: { id: agentId } })).draining).toBe(
+      true,
+    );
+    await admin.agents.drain({ agentId, draining: false });
+    await f.db.prisma.agent.update({ where: { id: agentId }, data: { state: "ONLINE" } });
 
     const { id } = await alice.builds.create({
       teamId: f.teamA,

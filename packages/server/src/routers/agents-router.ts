@@ -6,12 +6,14 @@ import {
 } from "../services/agents/create-registration-token.ts";
 import { setAgentDraining } from "../services/agents/drain-agent.ts";
 import { listAgents } from "../services/agents/list-agents.ts";
+import { getLocalAgentStatus } from "../services/agents/local-agent-status.ts";
 import { revokeAgent } from "../services/agents/revoke-agent.ts";
 
 const ZAgentId = z.object({ agentId: z.string().min(1) });
 
 export const agentsRouter = router({
   list: authedProcedure.query(({ ctx }) => listAgents(ctx.deps, ctx.actor)),
+  localStatus: authedProcedure.query(({ ctx }) => getLocalAgentStatus(ctx.deps)),
   drain: adminProcedure
     .input(ZAgentId.extend({ draining: z.boolean().default(true) }))
     .mutation(({ ctx, input }) => setAgentDraining(ctx.deps, ctx.actor, input)),

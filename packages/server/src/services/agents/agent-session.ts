@@ -228,7 +228,8 @@ export class AgentSession {
     const p = this.deps.db.prisma;
     const agent = await p.agent.findUniqueOrThrow({ where: { id: this.agentId } });
     const labels = { ...parseJson<Record<string, string>>(agent.labels, {}), ...m.labels };
-    const draining = agent.state === "DRAINING";
+    // The administrator's choice outlives the connection: a drained agent stays drained.
+    const draining = agent.draining;
     await p.agent.update({
       where: { id: this.agentId },
       data: {

@@ -16,7 +16,9 @@ export async function setAgentDraining(
   const agent = await p.agent.findUnique({ where: { id: input.agentId } });
   if (!agent) throw new AppError("NOT_FOUND", `agent ${input.agentId} not found`, "agentId");
   if (agent.revokedAt) throw new AppError("CONFLICT", `agent ${agent.name} is revoked`);
-  // Only a connected agent changes state here; an OFFLINE one is marked when it returns (gateway).
+  // The flag is what lasts (HELLO reads it back after a reconnect or restart); the state of a
+  // connected agent follows at once, an OFFLINE one takes it when it returns.
+  await p.agent.update({ where: { id: agent.id }, data: { draining: input.draining } });
   const from = input.draining ? "ONLINE" : "DRAINING";
   const to = input.draining ? "DRAINING" : "ONLINE";
   await p.agent.updateMany({ where: { id: agent.id, state: from }, data: { state: to } });

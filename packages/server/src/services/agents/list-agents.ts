@@ -7,6 +7,8 @@ export interface TAgentListItem {
   id: string;
   name: string;
   state: string;
+  /** Drained by an administrator (kept while OFFLINE: it returns DRAINING). */
+  draining: boolean;
   arch: string;
   version: string;
   labels: Record<string, string>;
@@ -44,6 +46,7 @@ export async function listAgents(deps: ServerDeps, actor: Actor): Promise<TAgent
       id: a.id,
       name: a.name,
       state: a.state,
+      draining: a.draining,
       arch: a.arch,
       version: a.version,
       labels: parseJson<Record<string, string>>(a.labels, {}),

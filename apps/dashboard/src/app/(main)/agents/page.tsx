@@ -136,6 +136,7 @@ export default function AgentsPage() {
   const queryClient = useQueryClient();
   const [opened, { open, close }] = useDisclosure();
   const agents = useQuery(trpc.agents.list.queryOptions(undefined, { refetchInterval: 5000 }));
+  const local = useQuery(trpc.agents.localStatus.queryOptions());
   const queued = useQuery(
     trpc.builds.list.queryOptions({ status: ["QUEUED"], limit: 50 }, { refetchInterval: 5000 }),
   );
@@ -165,6 +166,11 @@ export default function AgentsPage() {
           )
         }
       />
+      {local.data && !local.data.running && (
+        <Alert color="gray" title="No local agent" mb="md" data-testid="local-agent-status">
+          The dashboard did not start an agent on its own host: {local.data.reason ?? "unknown"}.
+        </Alert>
+      )}
       {agents.isSuccess && online.length === 0 && (
         <Alert color="yellow" title="No agent can run builds" mb="md" data-testid="no-agent">
           {list.length === 0
@@ -219,7 +225,14 @@ export default function AgentsPage() {
                       {a.revoked ? (
                         <Badge color="dark">revoked</Badge>
                       ) : (
-                        <StatusBadge status={a.state} />
+                        <Group gap={4}>
+                          <StatusBadge status={a.state} />
+                          {a.draining && a.state !== "DRAINING" && (
+                            <Badge color="orange" variant="light" size="sm">
+                              draining
+                            </Badge>
+                          )}
+                        </Group>
                       )}
                     </Table.Td>
                     <Table.Td>
@@ -275,11 +288,9 @@ export default function AgentsPage() {
                             <Button
                               size="xs"
                               variant="default"
-                              onClick={() =>
-                                drain.mutate({ agentId: a.id, draining: a.state !== "DRAINING" })
-                              }
+                              onClick={() => drain.mutate({ agentId: a.id, draining: !a.draining })}
                             >
-                              {a.state === "DRAINING" ? "Resume" : "Drain"}
+                              {a.draining ? "Resume" : "Drain"}
                             </Button>
                             <Button
                               size="xs"

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Agent" ADD COLUMN     "draining" BOOLEAN NOT NULL DEFAULT false;
+
