@@ -32,6 +32,7 @@ let browser: Browser;
 let page: Page;
 let deps: ServerDeps;
 let recipeId = "";
+const pageErrors: string[] = [];
 
 const shot = (name: string) => screenshot(page, name);
 
@@ -42,6 +43,17 @@ describe.skipIf(!!skip).sequential("dashboard in chromium", { timeout: 240_000 }
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(20_000);
+    // What the page itself complained about: printed at the end, so a failure says why.
+    page.on("console", (m) => {
+      if (m.type() === "error") pageErrors.push(`console: ${m.text()}`.slice(0, 500));
+    });
+    page.on("pageerror", (e) => pageErrors.push(`page error: ${e.message}`.slice(0, 500)));
+    page.on("requestfailed", (r) =>
+      pageErrors.push(`request failed: ${r.url().slice(0, 200)} ${r.failure()?.errorText}`),
+    );
+    page.on("response", (r) => {
+      if (r.status() >= 500) pageErrors.push(`HTTP ${r.status()}: ${r.url().slice(0, 200)}`);
+    });
     deps = seedDeps(server.dataDir);
   }, 240_000);
 
@@ -50,6 +62,7 @@ describe.skipIf(!!skip).sequential("dashboard in chromium", { timeout: 240_000 }
     await deps?.db.close();
     await server?.stop();
     console.log("browser test timings (ms):", JSON.stringify(timings));
+    if (pageErrors.length) console.log(`page errors:\n${pageErrors.slice(0, 40).join("\n")}`);
   });
 
   it("answers /api/health and refuses anonymous API and download calls", async () => {
@@ -235,6 +248,10 @@ describe.skipIf(!!skip).sequential("dashboard in chromium", { timeout: 240_000 }
     await expect
       .poll(() => page.getByTestId("queue-reasons").textContent())
       .toContain("no agent online");
+    // Why the dashboard has no agent of its own (this server runs with KILN_LOCAL_AGENT=off).
+    await expect
+      .poll(() => page.getByTestId("local-agent-status").textContent())
+      .toContain("KILN_LOCAL_AGENT=off");
     await shot("agents");
     await page.getByTestId("add-agent").click();
     await page.getByTestId("create-agent-token").click();
@@ -296,7 +313,15 @@ describe.skipIf(!!skip).sequential("dashboard in chromium", { timeout: 240_000 }
       await page.goto(`${server.url}/builds/${big.id}`);
       await expect
         // Generous: on a loaded 2-core CI host the page competes with qemu guests; speed is bench/'s job.
-        .poll(() => page.getByTestId("log-line-count").textContent(), { timeout: 90_000 })
+        .poll(
+          async () => {
+            // A load error shows up in the failure with the page's own message.
+            const failed = page.getByTestId("log-error");
+            if (await failed.count()) return `error: ${await failed.textContent()}`;
+            return page.getByTestId("log-line-count").textContent();
+          },
+          { timeout: 90_000 },
+        )
         .toMatch(/^200,0\d\d lines$/);
     });
     const viewer = page.getByTestId("log-viewer");

@@ -7,6 +7,20 @@ import { LogBuffer } from "../log/log-buffer";
 
 /** Bytes per log read: big enough that 200k lines take a handful of requests. */
 const READ_BYTES = 4 << 20;
+/** A read that fails (server busy, connection reset) is tried again this many times. */
+const READ_ATTEMPTS = 4;
+
+/** Runs `read`, retrying a failure after 0.5 s, 1 s, 2 s; the last error is the one shown. */
+async function withRetries<T>(read: () => Promise<T>, cancelled: () => boolean): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (attempt >= READ_ATTEMPTS || cancelled()) throw err;
+      await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+    }
+  }
+}
 const encoder = new TextEncoder();
 
 export interface TBuildStream {
@@ -48,7 +62,10 @@ export function useBuildStream(buildId: string, live: boolean): TBuildStream {
     (async () => {
       let afterSeq = -1;
       for (;;) {
-        const page = await client.builds.events.query({ buildId, afterSeq, limit: 5000 });
+        const page = await withRetries(
+          () => client.builds.events.query({ buildId, afterSeq, limit: 5000 }),
+          () => cancelled,
+        );
         if (cancelled) return;
         eventsRef.current.push(...page);
         if (page.length < 5000) break;
@@ -56,7 +73,10 @@ export function useBuildStream(buildId: string, live: boolean): TBuildStream {
       }
       let from = 0;
       for (;;) {
-        const r = await client.builds.log.query({ buildId, from, maxBytes: READ_BYTES });
+        const r = await withRetries(
+          () => client.builds.log.query({ buildId, from, maxBytes: READ_BYTES }),
+          () => cancelled,
+        );
         if (cancelled) return;
         logRef.current.append(r.from, encoder.encode(r.text));
         if (r.nextOffset <= from || r.nextOffset >= r.totalBytes) break;
@@ -65,7 +85,8 @@ export function useBuildStream(buildId: string, live: boolean): TBuildStream {
       setLoaded(true);
       setVersion((v) => v + 1);
     })().catch((err: unknown) => {
-      if (!cancelled) setError(err instanceof Error ? err.message : String(err));
+      if (!cancelled)
+        setError(`could not load the log: ${err instanceof Error ? err.message : String(err)}`);
     });
     return () => {
       cancelled = true;

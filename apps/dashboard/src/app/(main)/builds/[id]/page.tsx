@@ -218,7 +218,11 @@ function BuildView({ build: b }: { build: TBuild }) {
           <Tabs.Tab value="diff">Diff</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="log" pt="sm">
-          {stream.error && <Alert color="red">{stream.error}</Alert>}
+          {stream.error && (
+            <Alert color="red" data-testid="log-error">
+              {stream.error}
+            </Alert>
+          )}
           {stream.loading ? (
             <Text c="dimmed">Loading the log…</Text>
           ) : (
