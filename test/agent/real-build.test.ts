@@ -112,7 +112,7 @@ describe.skipIf(why)(
       gateway = createAgentGateway(deps, { heartbeatIntervalMs: 5000 });
       server = createServer((req, res) => {
         if (gateway.handleRequest(req, res)) return;
-        const request = toFetchRequest(req, `http://${req.headers.host ?? "localhost"}`);
+        const request = toFetchRequest(req, `http://${req.headers.host ?? "localhost"}`, res);
         handleApi(deps, request, req.socket.remoteAddress)
           .then((response) => sendFetchResponse(res, response))
           .catch(() => {

@@ -11,7 +11,7 @@ import { z } from "zod";
 const optionalString = () =>
   z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional());
 
-const ZCliEnv = z.object({
+export const ZCliEnv = z.object({
   /** Colon-separated element directories searched before Kiln's built-ins. */
   ELEMENTS_PATH: z.string().optional(),
   /** Target architecture; default: the host's, in Debian naming. */
@@ -36,7 +36,10 @@ const ZCliEnv = z.object({
   KILN_DATA_DIR: optionalString(),
   /** `kiln agent`/`kiln remote`: the server URL (the `--server` flag wins). */
   KILN_SERVER: optionalString(),
-  /** `kiln agent`: registration token (the `--token` flag wins); never logged. */
+  /**
+   * The `--token` flag's fallback (never logged): for `kiln agent` a registration token
+   * (`kiln_reg_…`), for `kiln remote` an API token (`kiln_…`).
+   */
   KILN_TOKEN: optionalString(),
   /** `kiln agent`: work directory (spools, credentials, build dirs). */
   KILN_AGENT_WORK_DIR: optionalString(),
@@ -49,6 +52,9 @@ const ZCliEnv = z.object({
   /** Home directory, for the default cache directory. */
   HOME: z.string().min(1).default("/root"),
 });
+
+/** Every variable the CLI and `kiln agent` read (besides DIB_* pass-through; test/docker checks compose.yaml). */
+export const CLI_ENV_KEYS: readonly string[] = Object.keys(ZCliEnv.shape);
 
 export type TCliEnv = z.infer<typeof ZCliEnv> & {
   /** Every variable of the process environment, for DIB_* pass-through to builds. */

@@ -26,3 +26,28 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof KilnError) return EXIT_CODES[err.code];
   return 3;
 }
+
+/** A build's final status, as the server reports it. */
+export type TFinalBuildStatus = "SUCCEEDED" | "FAILED" | "ERRORED" | "CANCELLED";
+
+/**
+ * Exit status for a build that ran elsewhere (`kiln remote build --follow`),
+ * from the same table as local builds: FAILED is the user's hook failing
+ * (HOOK_FAILED → 1), ERRORED the system's (HOST → 3), CANCELLED → 3.
+ */
+export function exitCodeForStatus(status: TFinalBuildStatus): number {
+  switch (status) {
+    case "SUCCEEDED":
+      return 0;
+    case "FAILED":
+      return EXIT_CODES.HOOK_FAILED;
+    case "ERRORED":
+      return EXIT_CODES.HOST;
+    case "CANCELLED":
+      return EXIT_CODES.CANCELLED;
+    default: {
+      const never: never = status;
+      throw new Error(`unknown build status ${String(never)}`);
+    }
+  }
+}

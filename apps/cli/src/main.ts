@@ -9,6 +9,7 @@ import { registerElementsLintCommand } from "./commands/elements-lint.ts";
 import { cliContext } from "./context.ts";
 import { registerPackageInstallsCommand } from "./commands/package-installs.ts";
 import { registerPkgMapCommand } from "./commands/pkg-map.ts";
+import { registerRemote } from "./commands/remote.ts";
 import { registerRunPartsCommand } from "./commands/run-parts.ts";
 import { exitCodeFor } from "./exit-codes.ts";
 
@@ -28,6 +29,7 @@ export function createProgram(): Command {
   registerBuildCommand(program);
   registerAdminCommand(program);
   registerAgentCommand(program);
+  registerRemote(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

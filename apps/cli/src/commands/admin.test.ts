@@ -76,45 +76,61 @@ describe(`kiln admin (${WIRED ? "bin/kiln.js" : "main.ts not wired yet: equivale
   dirs.push(dataDir);
   const env = { KILN_DATA_DIR: dataDir };
 
-  it("creates a user from a piped password, then a token printed alone on stdout", async () => {
-    const made = await kiln(
-      ["admin", "create-user", "--email", "Ops@Example.com", "--role", "admin", "--password-stdin"],
-      env,
-      "a long enough password\n",
-    );
-    expect(made).toMatchObject({ code: 0, stdout: "created admin ops@example.com\n" });
-    expect(made.stderr).not.toContain("a long enough password");
-
-    const tok = await kiln(
-      ["admin", "create-token", "--user", "ops@example.com", "--name", "ci", "--scopes", "read"],
-      env,
-    );
-    expect(tok.code).toBe(0);
-    expect(tok.stdout).toMatch(/^kiln_[0-9A-Za-z]{40}\n$/);
-
-    const db = createDb({ url: `file:${path.join(dataDir, "kiln.db")}` });
-    try {
-      const user = await db.prisma.user.findUniqueOrThrow({ where: { email: "ops@example.com" } });
-      expect(user.role).toBe("admin");
-      expect(user.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-      const row = await db.prisma.apiToken.findFirstOrThrow({ where: { userId: user.id } });
-      expect(row).toMatchObject({
-        name: "ci",
-        scopes: "read",
-        tokenHash: hashSecret(tok.stdout.trim()),
-      });
-      const audit = await db.prisma.auditEvent.findMany({ orderBy: { at: "asc" } });
-      expect(audit.map((a) => a.action)).toEqual(["user.create", "token.create"]);
-      expect(audit.every((a) => a.actorId === null && a.details.includes('"via":"host"'))).toBe(
-        true,
+  // Spawns the CLI (several at once): slow on a loaded 2-core host.
+  it(
+    "creates a user from a piped password, then a token printed alone on stdout",
+    { timeout: 90_000 },
+    async () => {
+      const made = await kiln(
+        [
+          "admin",
+          "create-user",
+          "--email",
+          "Ops@Example.com",
+          "--role",
+          "admin",
+          "--password-stdin",
+        ],
+        env,
+        "a long enough password\n",
       );
-      expect(audit.map((a) => a.details).join()).not.toContain(tok.stdout.trim());
-    } finally {
-      await db.close();
-    }
-  });
+      expect(made).toMatchObject({ code: 0, stdout: "created admin ops@example.com\n" });
+      expect(made.stderr).not.toContain("a long enough password");
 
-  it("refuses bad input with one line naming the flag", async () => {
+      const tok = await kiln(
+        ["admin", "create-token", "--user", "ops@example.com", "--name", "ci", "--scopes", "read"],
+        env,
+      );
+      expect(tok.code).toBe(0);
+      expect(tok.stdout).toMatch(/^kiln_[0-9A-Za-z]{40}\n$/);
+
+      const db = createDb({ url: `file:${path.join(dataDir, "kiln.db")}` });
+      try {
+        const user = await db.prisma.user.findUniqueOrThrow({
+          where: { email: "ops@example.com" },
+        });
+        expect(user.role).toBe("admin");
+        expect(user.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+        const row = await db.prisma.apiToken.findFirstOrThrow({ where: { userId: user.id } });
+        expect(row).toMatchObject({
+          name: "ci",
+          scopes: "read",
+          tokenHash: hashSecret(tok.stdout.trim()),
+        });
+        const audit = await db.prisma.auditEvent.findMany({ orderBy: { at: "asc" } });
+        expect(audit.map((a) => a.action)).toEqual(["user.create", "token.create"]);
+        expect(audit.every((a) => a.actorId === null && a.details.includes('"via":"host"'))).toBe(
+          true,
+        );
+        expect(audit.map((a) => a.details).join()).not.toContain(tok.stdout.trim());
+      } finally {
+        await db.close();
+      }
+    },
+  );
+
+  // Spawns the CLI (several at once): slow on a loaded 2-core host.
+  it("refuses bad input with one line naming the flag", { timeout: 90_000 }, async () => {
     const cases: [string[], string | undefined, RegExp][] = [
       [
         ["admin", "create-user", "--email", "ops@example.com", "--password-stdin"],
@@ -167,7 +183,8 @@ describe(`kiln admin (${WIRED ? "bin/kiln.js" : "main.ts not wired yet: equivale
     }
   });
 
-  it("names DATABASE_URL when it is not a database URL", async () => {
+  // Spawns the CLI (several at once): slow on a loaded 2-core host.
+  it("names DATABASE_URL when it is not a database URL", { timeout: 90_000 }, async () => {
     const r = await kiln(["admin", "create-token", "--user", "a@example.com", "--name", "n"], {
       ...env,
       DATABASE_URL: "mysql://root:hunter2@db/kiln",

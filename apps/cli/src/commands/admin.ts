@@ -1,12 +1,16 @@
+import os from "node:os";
 import type { Command } from "commander";
 import { KilnError } from "@kiln/engine/errors";
 import type { Logger } from "@kiln/engine/logger";
 import { AppError } from "@kiln/server/app-error";
+import type { Actor } from "@kiln/server/context";
+import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
 import { createUser } from "@kiln/server/services/users/create-user";
 import { findUserByEmail } from "@kiln/server/services/users/list-users";
 import { ZUserRole } from "@kiln/server/services/users/user-view";
 import { cliContext } from "../context.ts";
+import { parseLabels } from "./agent.ts";
 import { openServerForAdmin, type TServerEnvValues } from "../server-config.ts";
 
 /** What the admin commands touch besides the database; replaceable in tests. */
@@ -16,6 +20,10 @@ export interface AdminIO {
   logger: () => Logger;
   /** Results (stdout). */
   out: (text: string) => void;
+  /** Notes for the operator (stderr). */
+  err?: (text: string) => void;
+  /** KILN_SERVER, for the `kiln agent` command line create-agent-token prints. */
+  serverUrl?: () => string | undefined;
   /** All of standard input, for --password-stdin. */
   readStdin: () => Promise<string>;
   /** Whether standard input is a terminal (then nothing was piped in). */
@@ -29,6 +37,8 @@ const defaultIO: AdminIO = {
   },
   logger: () => cliContext().logger,
   out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  serverUrl: () => cliContext().env.KILN_SERVER,
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -136,5 +146,70 @@ export function registerAdminCommand(program: Command, io: AdminIO = defaultIO):
       io.out(`${created.token}\n`);
     });
 
+  admin
+    .command("create-agent-token")
+    .description(
+      "create a one-time agent registration token and print it (stdout) with the kiln agent command (stderr)",
+    )
+    .option("--labels <k=v,...>", "labels the agent registering with it receives")
+    .option("--ttl-hours <n>", "hours the token stays valid (at most 720)", "24")
+    .option("--as <email>", "administrator recorded as its creator (default: the first one)")
+    .option("--server <url>", "server URL for the printed command (default: $KILN_SERVER)")
+    .action(async (flags: { labels?: string; ttlHours: string; as?: string; server?: string }) => {
+      const labels = parseLabels(flags.labels);
+      const ttlHours = Number(flags.ttlHours);
+      if (!Number.isFinite(ttlHours) || ttlHours <= 0 || ttlHours > 720)
+        throw new KilnError(
+          "USAGE",
+          `--ttl-hours: '${flags.ttlHours}' is not a number of hours in (0, 720]`,
+        );
+      const created = await withServer(io, async (deps) => {
+        const actor = await adminActor(deps, flags.as);
+        return createRegistrationToken(deps, actor, { labels, ttlHours });
+      }).catch((err: unknown) => {
+        throw asCliError(err, "--as");
+      });
+      const server = flags.server ?? io.serverUrl?.() ?? `http://${os.hostname()}:3000`;
+      // The token alone on stdout, so `TOKEN=$(kiln admin create-agent-token)` works.
+      io.out(`${created.token}\n`);
+      // The labels travel with the token (the server applies them at registration),
+      // so the agent's command line needs none.
+      const labelText = Object.entries(labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",");
+      io.err?.(
+        `one-time agent registration token, valid until ${created.expiresAt.toISOString()}` +
+          `${labelText ? `, labels ${labelText}` : ""}; on the build host run:\n` +
+          `  kiln agent --server ${shellQuote(server)} --token ${created.token}\n`,
+      );
+    });
+
   return admin;
+}
+
+/** `--as EMAIL` (an enabled administrator), else the first administrator created. */
+async function adminActor(
+  deps: Awaited<ReturnType<typeof openServerForAdmin>>["deps"],
+  email: string | undefined,
+): Promise<Actor> {
+  if (email) {
+    const user = await findUserByEmail(deps, null, email);
+    if (user.role !== "admin" || user.disabled)
+      throw new AppError("FORBIDDEN", `${user.email} is not an enabled administrator`, "email");
+    return { userId: user.id, email: user.email, role: "admin" };
+  }
+  const first = await deps.db.prisma.user.findFirst({
+    where: { role: "admin", disabled: false },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+  });
+  if (!first)
+    throw new KilnError(
+      "USAGE",
+      "no administrator yet: create one with kiln admin create-user --role admin, or pass --as EMAIL",
+    );
+  return { userId: first.id, email: first.email, role: "admin" };
+}
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:=@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

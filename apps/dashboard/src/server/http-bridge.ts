@@ -2,7 +2,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 
 /** A Node request as a fetch `Request` (body streamed, not buffered). */
-export function toFetchRequest(req: IncomingMessage, baseUrl: string): Request {
+export function toFetchRequest(
+  req: IncomingMessage,
+  baseUrl: string,
+  res?: ServerResponse,
+): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (Array.isArray(value)) for (const v of value) headers.append(name, v);
@@ -11,8 +15,14 @@ export function toFetchRequest(req: IncomingMessage, baseUrl: string): Request {
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
   const controller = new AbortController();
-  // The client went away: end subscriptions and long downloads.
-  req.socket.once("close", () => controller.abort());
+  // The client went away: end subscriptions and long downloads. Listen on this exchange, not the
+  // socket: a keep-alive socket would collect one listener per request.
+  const abort = () => controller.abort();
+  if (res) {
+    res.once("close", () => {
+      if (!res.writableFinished) abort();
+    });
+  } else req.socket.once("close", abort);
   return new Request(new URL(req.url ?? "/", baseUrl), {
     method,
     headers,

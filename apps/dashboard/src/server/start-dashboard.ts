@@ -61,7 +61,7 @@ export async function startDashboard(
     if (agentGateway.handleRequest(req, res)) return;
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
     if (pathname === "/api" || pathname.startsWith("/api/")) {
-      const request = toFetchRequest(req, `http://${req.headers.host ?? "localhost"}`);
+      const request = toFetchRequest(req, `http://${req.headers.host ?? "localhost"}`, res);
       handleApi(deps, request, req.socket.remoteAddress)
         .then((response) => sendFetchResponse(res, response))
         .catch((err: unknown) => {

@@ -46,14 +46,12 @@ export async function createRegistrationToken(
     labels: input.labels,
     expiresAt,
   });
-  const labelArgs = Object.entries(input.labels)
-    .map(([k, v]) => ` --label ${shellQuote(`${k}=${v}`)}`)
-    .join("");
+  // No --labels on the line: the token carries them and registration applies them.
   return {
     id: row.id,
     token,
     expiresAt,
-    command: `kiln agent --server ${shellQuote(deps.config.publicUrl)} --token ${token}${labelArgs}`,
+    command: `kiln agent --server ${shellQuote(deps.config.publicUrl)} --token ${token}`,
   };
 }
 
