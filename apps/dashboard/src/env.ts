@@ -11,7 +11,7 @@ import { z } from "zod";
  */
 const ZPort = z.coerce.number().int().min(0).max(65535);
 
-const ZDashboardEnv = z.object({
+export const ZDashboardEnv = z.object({
   /** TCP port to listen on (0: any free port, printed at start). */
   PORT: ZPort.default(3000),
   /** Address to listen on. The default keeps Kiln off the network until asked. */
@@ -78,6 +78,9 @@ const ZDashboardEnv = z.object({
     .default("0")
     .transform((v) => v === "1" || v === "true"),
 });
+
+/** Every variable the server reads (docker/compose.yaml may set only these; test/docker checks). */
+export const DASHBOARD_ENV_KEYS: readonly string[] = Object.keys(ZDashboardEnv.shape);
 
 export type TDashboardEnvRaw = z.infer<typeof ZDashboardEnv>;
 
