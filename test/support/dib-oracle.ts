@@ -161,7 +161,9 @@ export interface RunOutput {
 
 function run(cmd: string, args: string[], env: Record<string, string | undefined>): RunOutput {
   const r = spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, ...env } });
-  return { exitCode: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  // A spawn failure (r.error) or a signal leaves no status: say which.
+  const why = r.error ? `${r.error.message}\n` : r.signal ? `killed by ${r.signal}\n` : "";
+  return { exitCode: r.status ?? -1, stdout: r.stdout ?? "", stderr: why + (r.stderr ?? "") };
 }
 
 /** `dib-run-parts --list DIR` under LC_ALL=C (as during a build). */
@@ -175,6 +177,13 @@ export function dibRunPartsList(dir: string): RunOutput {
  * kinds) in a scratch copy, so the order is DIB's but no element code runs.
  */
 export function dibEnvironmentOrder(envDir: string, scratch: string): string[] {
+  // No directory: dib-run-parts sources nothing. A directory without one
+  // sourceable name is a DIB quirk: its find|grep pipeline fails under
+  // pipefail and dib-run-parts exits 1 without a word, so nothing is sourced
+  // (and DIB's phase would fail); report the empty order rather than throw.
+  if (!fs.existsSync(envDir)) return [];
+  const sourceable = fs.readdirSync(envDir).filter((n) => /^[0-9A-Za-z_.-]+$/.test(n));
+  if (sourceable.length === 0) return [];
   const probeRoot = fs.mkdtempSync(path.join(scratch, "env-probe-"));
   const probeEnv = path.join(probeRoot, "environment.d");
   fs.mkdirSync(probeEnv);
@@ -258,12 +267,20 @@ export function dibHooksPlan(
       : lastLine(out.stdout + "\n" + out.stderr);
     return plan;
   }
+  plan.phases = listPhases(hooksPath);
+  plan.environment = dibEnvironmentOrder(path.join(hooksPath, "environment.d"), scratch);
+  return plan;
+}
+
+/** `dib-run-parts --list` of every phase directory the merged tree has. */
+function listPhases(hooksPath: string): Map<string, string[]> {
+  const phases = new Map<string, string[]>();
   for (const phase of DIB_PHASES) {
     const dir = path.join(hooksPath, phase);
     if (!fs.existsSync(dir)) continue;
     const listed = dibRunPartsList(dir);
     if (listed.exitCode !== 0) throw new Error(`dib-run-parts --list ${dir}: ${listed.stderr}`);
-    plan.phases.set(
+    phases.set(
       phase,
       listed.stdout
         .split("\n")
@@ -271,7 +288,89 @@ export function dibHooksPlan(
         .map((l) => path.basename(l)),
     );
   }
-  plan.environment = dibEnvironmentOrder(path.join(hooksPath, "environment.d"), scratch);
+  return phases;
+}
+
+export interface DibBuildPlan extends DibHooksPlan {
+  /** The list d-i-c handed to element-info (its `Building elements:` line). */
+  request: string[];
+  /** Expanded element name → realpath (element-info's `IMAGE_ELEMENT_YAML`). */
+  elements: Map<string, string>;
+  /** environment.d order from extra-data.d on, once d-i-c has added `11-dib-install-type.bash`. */
+  environmentAfterRoot: string[];
+}
+
+/**
+ * What disk-image-create would run for `args` (elements as on its command
+ * line), built with DIB's own shell code: img-defaults (ELEMENTS_PATH gets DIB's
+ * elements appended, ARCH), `arg_to_elements` (base, the `vm` block-device
+ * default), `generate_hooks`, the `11-dib-install-type.bash` file of step 10,
+ * and, when the tree has it, install-types' own extra-data.d hook (it links
+ * `<prefix>-<type>-install/` hooks into install.d before install.d is listed).
+ * Nothing else of the build runs. `environment` is the root.d order.
+ */
+export function dibBuildPlan(
+  args: string[],
+  opts: {
+    elementsPath: string;
+    scratch: string;
+    arch: string;
+    skipBase?: boolean;
+    /** Extra build environment (DIB_RELEASE, DIB_INSTALLTYPE_*, DIB_DEFAULT_INSTALLTYPE…). */
+    env?: Record<string, string>;
+  },
+): DibBuildPlan {
+  const hooksPath = fs.mkdtempSync(path.join(opts.scratch, "dib-plan-"));
+  fs.rmdirSync(hooksPath);
+  const rootEnv = `${hooksPath}.root-env`; // environment.d as root.d sees it
+  const installTypes = "$TMP_HOOKS_PATH/extra-data.d/99-enable-install-types";
+  const script = [
+    "set -eE",
+    "export LC_ALL=C",
+    '_LIB="$1"; shift; export TMP_HOOKS_PATH="$1"; shift; ROOT_ENV="$1"; shift',
+    `_BASE_ELEMENT_DIR=${JSON.stringify(DIB_ELEMENTS)}; IS_RAMDISK=0; IMAGE_ELEMENT=`,
+    'DIB_DEFAULT_INSTALLTYPE=${DIB_DEFAULT_INSTALLTYPE:-"source"}',
+    'source "$_LIB/img-defaults"',
+    'source "$_LIB/common-functions"',
+    'arg_to_elements "$@"',
+    'printf "KILN-YAML-START\\n%s\\nKILN-YAML-END\\n" "$IMAGE_ELEMENT_YAML"',
+    "generate_hooks >/dev/null",
+    'mkdir -p "$ROOT_ENV"',
+    'if [ -d "$TMP_HOOKS_PATH/environment.d" ]; then cp -a "$TMP_HOOKS_PATH/environment.d/." "$ROOT_ENV"; fi',
+    'mkdir -p "$TMP_HOOKS_PATH/environment.d"',
+    'echo "export DIB_DEFAULT_INSTALLTYPE=\\${DIB_DEFAULT_INSTALLTYPE:-\\"${DIB_DEFAULT_INSTALLTYPE}\\"}" >"$TMP_HOOKS_PATH/environment.d/11-dib-install-type.bash"',
+    `if [ -x "${installTypes}" ]; then export DIB_DEFAULT_INSTALLTYPE; DIB_DEBUG_TRACE=0 "${installTypes}" >/dev/null; fi`,
+  ].join("\n");
+  const out = run("/bin/bash", ["-c", script, "dib-plan", LIB, hooksPath, rootEnv, ...args], {
+    ...opts.env,
+    ELEMENTS_PATH: opts.elementsPath,
+    DIB_PYTHON_EXEC: DIB_PYTHON,
+    ARCH: opts.arch,
+    SKIP_BASE: opts.skipBase ? "1" : "",
+  });
+  const building = /^Building elements: (.*)$/m.exec(out.stdout)?.[1] ?? "";
+  const yamlText = /KILN-YAML-START\n([\s\S]*?)\nKILN-YAML-END/.exec(out.stdout)?.[1] ?? "{}";
+  const plan: DibBuildPlan = {
+    ok: out.exitCode === 0,
+    phases: new Map(),
+    environment: [],
+    environmentAfterRoot: [],
+    hooksPath,
+    request: building.split(" ").filter(Boolean),
+    elements: new Map(Object.entries((parseYaml(yamlText) ?? {}) as Record<string, string>)),
+  };
+  if (!plan.ok) {
+    plan.message = out.stderr.includes("Traceback")
+      ? parseDibFailure(out.stderr).message
+      : lastLine(out.stdout + "\n" + out.stderr);
+    return plan;
+  }
+  plan.phases = listPhases(hooksPath);
+  plan.environment = dibEnvironmentOrder(rootEnv, opts.scratch);
+  plan.environmentAfterRoot = dibEnvironmentOrder(
+    path.join(hooksPath, "environment.d"),
+    opts.scratch,
+  );
   return plan;
 }
 

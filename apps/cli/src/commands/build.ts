@@ -57,7 +57,7 @@ export function registerBuildCommand(program: Command): void {
     .option("--log-format <format>", "text (default) or json: one event per line", "text")
     .action(async (elements: string[], flags: BuildFlags, command: Command) => {
       const { env, logger, out } = cliContext();
-      const request = toRequest(elements, flags, env.ARCH ?? hostArch());
+      const request = toRequest(elements, flags, flags.arch ?? env.ARCH ?? hostArch());
       const elementsPath = [
         ...(env.ELEMENTS_PATH ? env.ELEMENTS_PATH.split(":") : []),
         env.builtinElements,
