@@ -51,12 +51,13 @@ export async function bootstrapServer(deps: ServerDeps, env: TDashboardEnv): Pro
   }
 
   const jobs: (() => void)[] = [];
+  const serverStartedAt = deps.now();
   jobs.push(
     every(
       DISPATCH_EVERY_MS,
       "dispatch",
       async () => {
-        await markAgentsOffline(deps, { heartbeatMs: AGENT_HEARTBEAT_MS });
+        await markAgentsOffline(deps, { heartbeatMs: AGENT_HEARTBEAT_MS, serverStartedAt });
         await dispatchQueued(deps);
       },
       deps,

@@ -122,6 +122,37 @@ describe.each(providers)("dispatcher on $provider", (provider) => {
     expect(b.failureMessage).toMatch(/agent lost \(flaky2/);
   });
 
+  run(
+    "after a server restart, its own downtime is not counted as the agents' silence",
+    async () => {
+      const { id } = await queue();
+      const agentId = await addAgent(f, "patient", {});
+      await dispatchQueued(f.deps);
+      await recordBuildEvent(f.deps, id, 0, {
+        type: "build.started",
+        t: f.clock.t,
+        buildId: id,
+        elements: [],
+        phases: [],
+      });
+      const hb = 1000;
+      // The server was down for a minute and has just started again.
+      f.clock.t += 60 * hb;
+      const serverStartedAt = new Date(f.clock.t);
+      const r1 = await markAgentsOffline(f.deps, { heartbeatMs: hb, serverStartedAt });
+      expect(r1).toMatchObject({ offline: [], requeued: [], errored: [] });
+      expect((await f.db.prisma.build.findUniqueOrThrow({ where: { id } })).status).toBe("RUNNING");
+      // Still silent three heartbeats after the restart: offline, then lost after the grace.
+      f.clock.t += 3.5 * hb;
+      const r2 = await markAgentsOffline(f.deps, { heartbeatMs: hb, serverStartedAt });
+      expect(r2.offline).toEqual([agentId]);
+      expect(r2.requeued).toEqual([]);
+      f.clock.t += 3 * hb;
+      const r3 = await markAgentsOffline(f.deps, { heartbeatMs: hb, serverStartedAt });
+      expect(r3.requeued).toEqual([id]);
+    },
+  );
+
   it.skipIf(!!provider.skipReason || provider.provider !== "postgresql")(
     "two dispatchers (separate connection pools, as two processes) assign each build once",
     async () => {

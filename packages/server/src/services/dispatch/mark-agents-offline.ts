@@ -7,6 +7,12 @@ export interface TMarkOfflineOptions {
   heartbeatMs: number;
   /** How long an OFFLINE agent may take to come back before its builds are lost (default: 3 heartbeats). */
   graceMs?: number;
+  /**
+   * When this server process started. While the server was down no agent
+   * could be heard, so silence is only counted from here: after a restart
+   * agents get their full heartbeats and grace to reconnect and resume.
+   */
+  serverStartedAt?: Date;
 }
 
 export interface TMarkOfflineResult {
@@ -30,11 +36,15 @@ export async function markAgentsOffline(
   const now = deps.now().getTime();
   const silentSince = new Date(now - 3 * opts.heartbeatMs);
   const lostSince = new Date(silentSince.getTime() - (opts.graceMs ?? 3 * opts.heartbeatMs));
+  const startedAt = opts.serverStartedAt?.getTime() ?? 0;
   const silent = {
     state: { in: ["ONLINE", "DRAINING"] },
     OR: [{ lastSeenAt: null }, { lastSeenAt: { lt: silentSince } }],
   };
-  const going = await p.agent.findMany({ where: silent, select: { id: true } });
+  const going =
+    startedAt < silentSince.getTime()
+      ? await p.agent.findMany({ where: silent, select: { id: true } })
+      : [];
   // Conditional again so a heartbeat landing in between keeps the agent online.
   await p.agent.updateMany({
     where: { id: { in: going.map((a) => a.id) }, ...silent },
@@ -47,12 +57,16 @@ export async function markAgentsOffline(
       OR: [
         { agentId: null },
         { agent: { revokedAt: { not: null } } },
-        {
-          agent: {
-            state: "OFFLINE",
-            OR: [{ lastSeenAt: null }, { lastSeenAt: { lt: lostSince } }],
-          },
-        },
+        ...(startedAt < lostSince.getTime()
+          ? [
+              {
+                agent: {
+                  state: "OFFLINE",
+                  OR: [{ lastSeenAt: null }, { lastSeenAt: { lt: lostSince } }],
+                },
+              },
+            ]
+          : []),
       ],
     },
     select: {

@@ -1,0 +1,130 @@
+/**
+ * The server side of the fault tests, as its own process so a test can
+ * SIGKILL it: the agent gateway and the dashboard's /api routes (tRPC,
+ * health, log download) on one HTTP server, plus the dispatch and
+ * offline-marking timers, over a SQLite file. The dashboard's own start-up
+ * (`startDashboard`) also builds Next and hardcodes a 10 s heartbeat, so the
+ * tests assemble the same parts with the timings they need.
+ *
+ * Usage: node --import tsx serve-kiln.ts '<TServeKilnConfig as JSON>'
+ * Prints "ready" on stdout once listening; operational log lines go to stderr.
+ */
+import { createServer } from "node:http";
+import path from "node:path";
+import { createDirectoryArtifactStore } from "@kiln/db/artifact-store";
+import { createDb } from "@kiln/db/client";
+import { migrateDatabase } from "@kiln/db/migrate";
+import type { Logger } from "@kiln/engine/logger";
+import type { ServerDeps } from "@kiln/server/context";
+import { EventBus } from "@kiln/server/event-bus";
+import { createAgentGateway } from "@kiln/server/gateway/create-agent-gateway";
+import { BUILDS_TOPIC } from "@kiln/server/services/builds/build-topics";
+import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
+import { markAgentsOffline } from "@kiln/server/services/dispatch/mark-agents-offline";
+import { handleApi } from "../../../apps/dashboard/src/server/handle-api.ts";
+import {
+  sendFetchResponse,
+  toFetchRequest,
+} from "../../../apps/dashboard/src/server/http-bridge.ts";
+
+export interface TServeKilnConfig {
+  /** file:… SQLite URL (migrated here on every start, a no-op after the first). */
+  dbUrl: string;
+  /** Artifact store root. */
+  storeDir: string;
+  port: number;
+  /** Told to agents in WELCOME and used for offline marking. */
+  heartbeatMs?: number;
+  /** Grace after OFFLINE before an agent's builds are lost (default: markAgentsOffline's). */
+  graceMs?: number;
+  /** How often offline marking and dispatch run. */
+  tickMs: number;
+  /** Elements ad-hoc builds are resolved against. */
+  builtinElementsDir: string;
+}
+
+const config = JSON.parse(process.argv[2] ?? "{}") as TServeKilnConfig;
+
+const logger: Logger = {
+  debug: () => {},
+  info: (msg, fields) => line("info", msg, fields),
+  warn: (msg, fields) => line("warn", msg, fields),
+  error: (msg, fields) => line("error", msg, fields),
+};
+function line(level: string, msg: string, fields?: Record<string, unknown>): void {
+  process.stderr.write(`${JSON.stringify({ t: Date.now(), level, msg, ...fields })}\n`);
+}
+
+// The parent holds our stdin: when it dies, so do we (no orphan servers between test runs).
+process.stdin.on("end", () => process.exit(0));
+process.stdin.resume();
+
+await migrateDatabase({ url: config.dbUrl });
+const deps: ServerDeps = {
+  db: createDb({ url: config.dbUrl }),
+  store: createDirectoryArtifactStore({ root: config.storeDir }),
+  bus: new EventBus(),
+  logger,
+  config: {
+    version: "0.0.0-faults",
+    builtinElementsDir: config.builtinElementsDir,
+    keepBuildsDefault: 10,
+    maxCatalogBytes: 1 << 20,
+    publicUrl: `http://127.0.0.1:${config.port}`,
+    catalogCacheDir: path.join(config.storeDir, "..", "catalog-cache"),
+  },
+  now: () => new Date(),
+};
+
+const gateway = createAgentGateway(deps, {
+  ...(config.heartbeatMs ? { heartbeatIntervalMs: config.heartbeatMs } : {}),
+});
+const server = createServer((req, res) => {
+  if (gateway.handleRequest(req, res)) return;
+  const request = toFetchRequest(req, `http://127.0.0.1:${config.port}`);
+  handleApi(deps, request, req.socket.remoteAddress)
+    .then((response) => sendFetchResponse(res, response))
+    .catch((err: unknown) => {
+      logger.error("API request failed", { err: String(err) });
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+});
+gateway.attach(server);
+
+const heartbeatMs = config.heartbeatMs ?? 10_000;
+// As the dashboard's bootstrap: agents' silence counts from this process's start, not across a restart.
+const serverStartedAt = new Date();
+let ticking = false;
+async function tick(): Promise<void> {
+  if (ticking) return;
+  ticking = true;
+  try {
+    await markAgentsOffline(deps, {
+      heartbeatMs,
+      serverStartedAt,
+      ...(config.graceMs !== undefined ? { graceMs: config.graceMs } : {}),
+    });
+    await dispatchQueued(deps);
+  } catch (err) {
+    logger.error("tick failed", { err: String(err) });
+  } finally {
+    ticking = false;
+  }
+}
+setInterval(() => void tick(), config.tickMs);
+// A new build is dispatched at once, as the dashboard's bootstrap does.
+let pending: NodeJS.Timeout | undefined;
+deps.bus.subscribe(BUILDS_TOPIC, () => {
+  pending ??= setTimeout(() => {
+    pending = undefined;
+    dispatchQueued(deps).catch((err: unknown) => logger.error("dispatch", { err: String(err) }));
+  }, 50);
+});
+
+process.on("SIGTERM", () => {
+  void gateway.close().finally(() => process.exit(0));
+});
+
+await new Promise<void>((resolve) => server.listen(config.port, "127.0.0.1", resolve));
+process.stdout.write("ready\n");
