@@ -74,7 +74,9 @@ export function BuildProgress({
 
   let fraction: number | undefined;
   let etaMs: number | undefined;
-  if (!running && finishedAt) fraction = 1;
+  // A build that stopped short (failed, cancelled) shows where it stopped, not a full bar.
+  if (!running && finishedAt)
+    fraction = status === "SUCCEEDED" ? 1 : (lastProgress?.fraction ?? undefined);
   else if (lastProgress) {
     fraction = lastProgress.fraction;
     etaMs = lastProgress.etaMs;
@@ -103,6 +105,9 @@ export function BuildProgress({
         </Group>
         <Progress
           value={(fraction ?? 0) * 100}
+          // Read by the browser test, which watches the bar move during a live build.
+          data-testid="build-progress-bar"
+          data-value={(fraction ?? 0) * 100}
           animated={running}
           striped={running}
           color={
@@ -110,7 +115,9 @@ export function BuildProgress({
               ? "red"
               : status === "SUCCEEDED"
                 ? "green"
-                : "blue"
+                : status === "CANCELLED"
+                  ? "gray"
+                  : "blue"
           }
           size="md"
         />

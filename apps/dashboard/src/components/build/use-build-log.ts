@@ -45,6 +45,11 @@ export function useBuildStream(buildId: string, live: boolean): TBuildStream {
   const [version, setVersion] = useState(0);
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string>();
+  // Where the live subscriptions start: fixed once the first read is done, so the
+  // subscription input (its query key) does not change with every piece, which would
+  // make tRPC drop and reopen the stream on every render. Reconnects resume by tracked id.
+  const [from, setFrom] = useState<{ offset: number; seq: number }>();
+  const followed = useRef(false);
   const bump = useRef<number | undefined>(undefined);
   // Many small live pieces: re-render at most every 100 ms.
   const changed = () => {
@@ -59,6 +64,8 @@ export function useBuildStream(buildId: string, live: boolean): TBuildStream {
     logRef.current = new LogBuffer();
     eventsRef.current = [];
     setLoaded(false);
+    setFrom(undefined);
+    followed.current = false;
     (async () => {
       let afterSeq = -1;
       for (;;) {
@@ -83,6 +90,7 @@ export function useBuildStream(buildId: string, live: boolean): TBuildStream {
         from = r.nextOffset;
       }
       setLoaded(true);
+      setFrom({ offset: logRef.current.bytes, seq: eventsRef.current.at(-1)?.seq ?? -1 });
       setVersion((v) => v + 1);
     })().catch((err: unknown) => {
       if (!cancelled)
@@ -93,11 +101,38 @@ export function useBuildStream(buildId: string, live: boolean): TBuildStream {
     };
   }, [buildId, client]);
 
+  const following = live && loaded && !!from;
+  if (following) followed.current = true;
+  // The build ended while followed: the streams stop now, so read what they had not yet
+  // delivered (the last lines of a build are the ones people read).
+  useEffect(() => {
+    if (live || !loaded || !followed.current) return;
+    let cancelled = false;
+    (async () => {
+      const last = eventsRef.current.at(-1)?.seq ?? -1;
+      const page = await client.builds.events.query({ buildId, afterSeq: last, limit: 5000 });
+      if (cancelled) return;
+      for (const e of page)
+        if (e.seq > (eventsRef.current.at(-1)?.seq ?? -1)) eventsRef.current.push(e);
+      for (;;) {
+        const at = logRef.current.bytes;
+        const r = await client.builds.log.query({ buildId, from: at, maxBytes: READ_BYTES });
+        if (cancelled) return;
+        logRef.current.append(r.from, encoder.encode(r.text));
+        if (r.nextOffset <= at || r.nextOffset >= r.totalBytes) break;
+      }
+      setVersion((v) => v + 1);
+    })().catch(() => undefined);
+    return () => {
+      cancelled = true;
+    };
+  }, [live, loaded, buildId, client]);
+
   useSubscription(
     trpc.builds.onLog.subscriptionOptions(
-      { buildId, afterOffset: logRef.current.bytes },
+      { buildId, afterOffset: from?.offset ?? 0 },
       {
-        enabled: live && loaded,
+        enabled: following,
         onData: (piece) => {
           const p = (piece as { data: { offset: number; text: string } }).data ?? piece;
           if (logRef.current.append(p.offset, encoder.encode(p.text))) changed();
@@ -107,9 +142,9 @@ export function useBuildStream(buildId: string, live: boolean): TBuildStream {
   );
   useSubscription(
     trpc.builds.onEvents.subscriptionOptions(
-      { buildId, afterSeq: eventsRef.current.at(-1)?.seq ?? -1 },
+      { buildId, afterSeq: from?.seq ?? -1 },
       {
-        enabled: live && loaded,
+        enabled: following,
         onData: (e) => {
           const item = ((e as { data?: unknown }).data ?? e) as { seq: number; event: TBuildEvent };
           if (item.seq > (eventsRef.current.at(-1)?.seq ?? -1)) {

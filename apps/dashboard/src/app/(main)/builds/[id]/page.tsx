@@ -12,7 +12,6 @@ import {
   Tabs,
   Text,
 } from "@mantine/core";
-import { useInterval } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
@@ -54,12 +53,13 @@ function BuildView({ build: b }: { build: TBuild }) {
   const live = LIVE.has(b.status);
   const stream = useBuildStream(b.id, live);
   const [now, setNow] = useState(() => Date.now());
-  const ticker = useInterval(() => setNow(Date.now()), 1000);
+  // A plain interval: Mantine's useInterval returns a new object each render, and with
+  // the log re-rendering every 100 ms an effect on it would restart the timer forever.
   useEffect(() => {
-    if (live) ticker.start();
-    else ticker.stop();
-    return ticker.stop;
-  }, [live, ticker]);
+    if (!live) return;
+    const timer = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(timer);
+  }, [live]);
 
   const earlier = useQuery({
     ...trpc.builds.list.queryOptions({ recipeId: b.recipe?.id, status: ["SUCCEEDED"], limit: 10 }),
