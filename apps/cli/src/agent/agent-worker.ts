@@ -43,6 +43,8 @@ export class AgentWorker {
   readonly connection: AgentConnection;
   /** Builds held: running, or finished but not yet acknowledged. */
   readonly jobs = new Map<string, JobRunner>();
+  /** Builds abandoned by the server whose jobs are still stopping and cleaning up. */
+  private readonly tearingDown = new Set<string>();
   draining = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private lastHeard = 0;
@@ -157,7 +159,10 @@ export class AgentWorker {
       if (!job) continue;
       this.o.logger.warn("server abandoned build", { buildId: id });
       job.cancel("abandoned by the server");
-      void job.done.then(() => job.dispose());
+      // Until it has torn down, the same build may not start again here: the new attempt
+      // would share (and the old one's dispose delete) its spool and work directory.
+      this.tearingDown.add(id);
+      void job.done.then(() => job.dispose()).finally(() => this.tearingDown.delete(id));
       this.jobs.delete(id);
     }
     const resume = new Map(m.resume.map((r) => [r.buildId, r]));
@@ -173,6 +178,8 @@ export class AgentWorker {
     ) => this.send({ type: "REJECT", v: 1, buildId: m.buildId, code, reason });
     if (this.jobs.has(m.buildId))
       return void reject("DUPLICATE", "this agent already holds the build");
+    if (this.tearingDown.has(m.buildId))
+      return void reject("DUPLICATE", "this agent is still tearing down an earlier attempt");
     if (this.draining) return void reject("DRAINING", "agent is draining");
     if (!this.o.hostFacts.canBuild) return void reject("HOST_NOT_READY", "host pre-flight failed");
     if (this.running.length >= this.o.capacity)

@@ -13,7 +13,8 @@ export type TFakeStep =
   | { log: string | Uint8Array }
   | { sleepMs: number }
   /** Waits until the test calls `release(name)`. */
-  | { gate: string }
+  /** Wait until `release(gate)`; with `ignoreAbort`, a cancel does not cut the wait short. */
+  | { gate: string; ignoreAbort?: boolean }
   /** Writes `<workDir>/<fileName>` and emits its `artifact` event, like the engine's outputs phase. */
   | { artifact: { fileName: string; content: string | Uint8Array; kind?: string } }
   /** Writes the build record's packages.json; the outcome then names it. */
@@ -83,7 +84,7 @@ export function createFakeExecutor(
               : released.has(step.gate)
                 ? Promise.resolve()
                 : new Promise<void>((r) => gates.set(step.gate, r));
-          await Promise.race([wait, aborted]);
+          await ("ignoreAbort" in step && step.ignoreAbort ? wait : Promise.race([wait, aborted]));
         }
       }
       const status = job.signal.aborted ? "cancelled" : final.status;

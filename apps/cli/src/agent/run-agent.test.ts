@@ -213,6 +213,27 @@ describe("kiln agent against a fake server", () => {
     expect(s.log("b3").toString()).toBe("working\nkiln: cancelling: cancelled by alice\n");
   });
 
+  it("refuses a build the server abandoned until the old attempt has torn down", async () => {
+    const s = await server();
+    // The first attempt ignores its abort for a while, as a hook in its grace period would.
+    const script: TFakeStep[] = [{ log: "first attempt\n" }, { gate: "stuck", ignoreAbort: true }];
+    const a = startAgent(s, script, { capacity: 2 });
+    await s.waitFor(is("HELLO"));
+    s.send(assign("b7"));
+    await s.waitFor(is("LOG_CHUNK", "b7"));
+    // The server lost track of b7 (e.g. requeued it) and hands it out again after a reconnect.
+    s.abandonOnWelcome.push("b7");
+    const hellos = s.frames.filter(is("HELLO")).length;
+    s.dropAll();
+    await vitestWaitFor(() => s.frames.filter(is("HELLO")).length > hellos);
+    s.send(assign("b7"));
+    expect(await s.waitFor(is("REJECT", "b7"))).toMatchObject({ code: "DUPLICATE" });
+    a.executor.release("stuck");
+    await vitestWaitFor(() => !fs.existsSync(path.join(a.workDir, "builds", "b7")));
+    s.send(assign("b7"));
+    await s.waitFor(is("ACCEPT", "b7"));
+  });
+
   it("rejects ASSIGN after DRAIN, and when all slots are busy", async () => {
     const s = await server();
     startAgent(s, [{ gate: "never" }]);

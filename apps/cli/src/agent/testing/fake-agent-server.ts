@@ -51,6 +51,8 @@ export interface FakeAgentServer {
   catalogGets: number;
   /** While true, upgrades are answered 503 (server down, not an auth failure). */
   refuseUpgrades: boolean;
+  /** Builds the next WELCOME tells the agent to abandon. */
+  abandonOnWelcome: string[];
   send(message: TServerToAgent): void;
   waitFor<T extends TAgentToServer>(
     pred: (m: TAgentToServer) => m is T,
@@ -82,6 +84,7 @@ export async function startFakeAgentServer(o: FakeServerOptions = {}): Promise<F
     upgrades: 0,
     sockets: new Set<WebSocket>(),
     refuseUpgrades: false,
+    abandonOnWelcome: [] as string[],
     uploads: [] as FakeUpload[],
     failNextUploads: 0,
     catalogGets: 0,
@@ -196,7 +199,7 @@ export async function startFakeAgentServer(o: FakeServerOptions = {}): Promise<F
             lastLogSeq: contiguous(chunks.get(b.buildId)),
             lastEventSeq: contiguous(events.get(b.buildId)),
           })),
-          abandon: [],
+          abandon: state.abandonOnWelcome.splice(0),
         });
         break;
       case "HEARTBEAT":
