@@ -1,7 +1,16 @@
+import fs from "node:fs";
+import path from "node:path";
 import { formatElementEnv } from "../elements/element-env.ts";
 import type { ElementRef } from "../elements/types.ts";
 import { stringify } from "yaml";
 import { CHROOT_PHASES, type TPhase } from "../plan/phases.ts";
+import {
+  dibCompatDefaults,
+  dieFunctionBody,
+  IN_TARGET_LIB,
+  KILN_LIB_DIR,
+  resolvePythonExec,
+} from "./runtime-lib.ts";
 
 /** The PATH hooks get inside the chroot (DIB's list, without its literal `$PATH` quirk). */
 export const CHROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -31,6 +40,8 @@ export interface BaseEnvOptions {
   args: string[];
   /** Extra values fixed by the pipeline (DIB_ROOT_LABEL, DIB_IMAGE_SIZE, …). */
   extra?: Record<string, string>;
+  /** Kiln's shell libraries (`_LIB` in host phases); default: the engine's `lib/`. */
+  libDir?: string;
 }
 
 /**
@@ -38,8 +49,9 @@ export interface BaseEnvOptions {
  * the caller's environment plus the variables disk-image-create exports.
  */
 export function baseBuildEnv(o: BaseEnvOptions): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...dibCompatDefaults(o.userEnv) };
   for (const [k, v] of Object.entries(o.userEnv)) if (v !== undefined) env[k] = v;
+  const libDir = o.libDir ?? KILN_LIB_DIR;
   const names = o.elements.map((e) => e.name).join(" ");
   const yamlMap = Object.fromEntries(
     [...o.elements].sort((a, b) => (a.name < b.name ? -1 : 1)).map((e) => [e.name, e.path]),
@@ -59,20 +71,30 @@ export function baseBuildEnv(o: BaseEnvOptions): Record<string, string> {
     OUT_IMAGE_PATH: "",
     DIB_DEBUG_TRACE: String(o.debugTrace),
     DIB_IMAGE_CACHE: o.imageCache,
+    // flock files of elements that share the cache (ubuntu, yum-minimal).
+    DIB_LOCKFILES: env.DIB_LOCKFILES || path.join(o.imageCache, "lockfiles"),
     DIB_OFFLINE: env.DIB_OFFLINE ?? "",
     DIB_ARGS: o.args.join(" "),
     DIB_ENV: declareDibVars(o.userEnv),
+    // The runtime contract of DIB's elements: its shell libraries, the
+    // Python its tools run with, and `die` as an exported function.
+    _LIB: libDir,
+    DIB_PYTHON_EXEC: resolvePythonExec(env, o.elementsPath),
+    "BASH_FUNC_die%%": dieFunctionBody(libDir),
     ...o.extra,
   });
   env.PATH = withSbin(env.PATH ?? "/usr/local/bin:/usr/bin:/bin");
+  // DIB creates it before any hook runs; elements redirect into it.
+  fs.mkdirSync(env.DIB_LOCKFILES as string, { recursive: true });
   return env;
 }
 
 /**
  * Adjust the base environment for one phase: TARGET_ROOT in root.d and
- * cleanup.d; the exported `get_image_element_array` and `$TMP_HOOKS_PATH/bin`
- * on PATH in host phases; HOME=/root, DIB's PATH and no TMPDIR/VIRTUAL_ENV in
- * the chroot.
+ * cleanup.d; the exported `get_image_element_array`, Kiln's `sudo` stand-in
+ * first and `$TMP_HOOKS_PATH/bin` last on PATH in host phases; HOME=/root,
+ * DIB's PATH, `_LIB` at the in-target copy and no TMPDIR/VIRTUAL_ENV in the
+ * chroot.
  */
 export function phaseEnv(
   base: Record<string, string>,
@@ -85,10 +107,14 @@ export function phaseEnv(
   if (CHROOT_PHASES.has(phase)) {
     env.HOME = "/root";
     env.PATH = CHROOT_PATH;
+    env._LIB = IN_TARGET_LIB;
     delete env.TMPDIR;
     delete env.VIRTUAL_ENV;
   } else {
-    env.PATH = `${env.PATH}:${base.TMP_HOOKS_PATH}/bin`;
+    // Host hooks run as root; elements written for DIB still say `sudo`,
+    // which a build host need not have.
+    const shims = `${base._LIB ?? KILN_LIB_DIR}/shims`;
+    env.PATH = `${shims}:${env.PATH}:${base.TMP_HOOKS_PATH}/bin`;
     env["BASH_FUNC_get_image_element_array%%"] = elementArrayFunction(elements);
   }
   return env;

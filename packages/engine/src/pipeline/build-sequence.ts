@@ -62,7 +62,9 @@ export async function runBuildSequence(
     logger: c.logger,
   });
   c.step("block-device config", selected.message);
-  const rootLabel = o.env.ROOT_LABEL || undefined;
+  // As disk-image-create: the root-label parameter is always given; empty means the default
+  // label (cloudimg-rootfs, img-rootfs for xfs), which upstream bootloaders boot by.
+  const rootLabel = o.env.ROOT_LABEL || null;
   const fsType = o.env.FS_TYPE || "ext4";
   const params = { imageDir: bd.imageDir, mountBase: bd.mountPath, rootFsType: fsType, rootLabel };
   const configPlan = planBlockDevice({

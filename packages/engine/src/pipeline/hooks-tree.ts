@@ -3,17 +3,22 @@ import path from "node:path";
 import type { ElementRef } from "../elements/types.ts";
 import { readDirNames } from "../elements/read-names.ts";
 import type { MergedHooks } from "../hooks/merge-hooks.ts";
+import { installRuntimeLib } from "./runtime-lib.ts";
 
 /**
  * Materialise the merged hooks tree as `$TMP_HOOKS_PATH`, as DIB's
  * generate_hooks does: every element sub-directory merged (symlinks kept as
  * symlinks, modes kept), and each element's top-level files copied to the
- * root of the tree (last element wins, as in DIB).
+ * root of the tree (last element wins, as in DIB). Then the runtime
+ * libraries: `dib-run-parts` at the root (DIB's in-target layout) and
+ * Kiln's `_LIB` under `kiln-lib/`, so chroot phases see both at
+ * `/tmp/in_target.d`.
  */
 export function writeHooksTree(
   hooksPath: string,
   elements: ElementRef[],
   merged: MergedHooks,
+  libDir?: string,
 ): void {
   fs.mkdirSync(hooksPath, { recursive: true });
   for (const [dir, entries] of merged) {
@@ -32,6 +37,7 @@ export function writeHooksTree(
       fs.chmodSync(path.join(hooksPath, name), stat.mode & 0o7777);
     }
   }
+  installRuntimeLib(hooksPath, libDir);
 }
 
 /** `cp -a`: symlinks stay symlinks, directories merge, modes are kept. */

@@ -1,3 +1,5 @@
+import { checkPythonHooks } from "./host/preflight.ts";
+import { pythonHookCheck } from "./runtime-lib.ts";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -95,6 +97,8 @@ export async function runBuild(o: RunBuildOptions): Promise<BuildResult> {
         { dir: o.imageCache, bytes: 1 * 2 ** 30 },
       ],
     });
+    // Upstream host hooks written in Python need an interpreter with PyYAML (and DIB's package).
+    checkPythonHooks(pythonHookCheck(plan, o.env, o.elementsPath));
     fs.mkdirSync(o.imageCache, { recursive: true });
     dirs = await o.host.createBuildDir({
       tmpDir: o.tmpDir,

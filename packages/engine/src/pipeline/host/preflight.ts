@@ -2,6 +2,7 @@
  * Pre-flight checks before a build touches the host: every problem is found
  * and reported at once, one per line, so an operator fixes them in one go.
  */
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { HostError } from "./errors.ts";
@@ -180,5 +181,123 @@ export class HostNotReadyError extends HostError {
 /** Throws `HostNotReadyError` (code HOST) listing every problem; returns when the host is ready. */
 export function checkHost(opts: HostCheckOptions): void {
   const problems = findHostProblems(opts);
+  if (problems.length > 0) throw new HostNotReadyError(problems);
+}
+
+/** A host-side hook of the build, as the plan lists it. */
+export interface HostHookRef {
+  phase: string;
+  element: string;
+  /** File name in the phase directory. */
+  name: string;
+  /** Absolute path of the hook inside its element. */
+  path: string;
+}
+
+/** A hook that runs Python on the build host, and the modules it imports. */
+export interface PythonNeed {
+  hook: HostHookRef;
+  modules: string[];
+}
+
+const HOST_PHASES = new Set([
+  "root.d",
+  "extra-data.d",
+  "post-root.d",
+  "block-device.d",
+  "pre-finalise.d",
+  "cleanup.d",
+]);
+
+function readHead(file: string, bytes = 64 * 1024): string {
+  try {
+    const fd = fs.openSync(file, "r");
+    try {
+      const buf = Buffer.alloc(bytes);
+      return buf.toString("utf8", 0, fs.readSync(fd, buf, 0, bytes, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return "";
+  }
+}
+
+const IMPORTS_DIB = /^\s*(?:from|import)\s+diskimage_builder\b/m;
+
+/**
+ * Host-side hooks that need Python: a `python` shebang, or a shell hook that
+ * runs a tool with `$DIB_PYTHON_EXEC` (DIB's package-installs does). They
+ * need PyYAML, and DIB's own package when the hook or its element's `bin/`
+ * tools import it (true of DIB's package-installs-squash).
+ */
+export function findPythonNeeds(hooks: HostHookRef[]): PythonNeed[] {
+  const needs: PythonNeed[] = [];
+  for (const hook of hooks) {
+    if (!HOST_PHASES.has(hook.phase)) continue;
+    const text = readHead(hook.path);
+    const firstLine = text.split("\n", 1)[0] ?? "";
+    const python = firstLine.startsWith("#!") && firstLine.includes("python");
+    if (!python && !/DIB_PYTHON_EXEC/.test(text)) continue;
+    const modules = ["yaml"];
+    const binDir = path.join(path.dirname(path.dirname(hook.path)), "bin");
+    let tools: string[] = [];
+    try {
+      tools = fs.readdirSync(binDir).map((n) => path.join(binDir, n));
+    } catch {
+      // no bin/ in this element
+    }
+    if ([hook.path, ...tools].some((f) => IMPORTS_DIB.test(readHead(f))))
+      modules.push("diskimage_builder");
+    needs.push({ hook, modules });
+  }
+  return needs;
+}
+
+/** Runs `python -c CODE`; true when it exits 0. Injectable for tests. */
+export type PythonProbe = (python: string, code: string) => boolean;
+
+const defaultProbe: PythonProbe = (python, code) =>
+  spawnSync(python, ["-c", code], { stdio: "ignore", timeout: 30_000 }).status === 0;
+
+const MODULE_HELP: Record<string, string> = {
+  yaml: "apt-get install python3-yaml",
+  diskimage_builder:
+    "set DIB_PYTHON_EXEC to the Python diskimage-builder is installed for, or apt-get install python3-diskimage-builder",
+};
+
+/**
+ * Problems running the build's host-side Python hooks with `python`
+ * (DIB_PYTHON_EXEC), one line each, naming the hooks that need what is
+ * missing. Empty when there is nothing to check or all is there.
+ */
+export function findPythonProblems(o: {
+  python: string;
+  hooks: HostHookRef[];
+  probe?: PythonProbe;
+}): string[] {
+  const needs = findPythonNeeds(o.hooks);
+  if (needs.length === 0) return [];
+  const probe = o.probe ?? defaultProbe;
+  const name = (n: PythonNeed) => `${n.hook.element}/${n.hook.phase}/${n.hook.name}`;
+  if (!probe(o.python, "pass")) {
+    return [
+      `python not runnable: ${o.python} (DIB_PYTHON_EXEC), needed by ${needs.map(name).join(", ")} (apt-get install python3)`,
+    ];
+  }
+  const problems: string[] = [];
+  for (const mod of ["yaml", "diskimage_builder"]) {
+    const users = needs.filter((n) => n.modules.includes(mod));
+    if (users.length === 0 || probe(o.python, `import ${mod}`)) continue;
+    problems.push(
+      `${o.python} (DIB_PYTHON_EXEC) cannot import ${mod}, needed by ${users.map(name).join(", ")} (${MODULE_HELP[mod]})`,
+    );
+  }
+  return problems;
+}
+
+/** Throws `HostNotReadyError` when the build's host-side Python hooks cannot run. */
+export function checkPythonHooks(o: Parameters<typeof findPythonProblems>[0]): void {
+  const problems = findPythonProblems(o);
   if (problems.length > 0) throw new HostNotReadyError(problems);
 }

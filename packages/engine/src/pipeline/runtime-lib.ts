@@ -1,0 +1,106 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { BuildPlan, PlannedFile } from "../plan/plan-build.ts";
+import { findTool, type HostHookRef } from "./host/preflight.ts";
+
+/**
+ * Kiln's own shell libraries for diskimage-builder elements (`$_LIB`):
+ * `die`, `common-defaults`, `common-functions`, `img-defaults`,
+ * `img-functions`, `dib-run-parts`, and `shims/` (a root-only `sudo`).
+ * They live beside the engine's sources so every way of running the engine
+ * (CLI, agent, tests) finds them without a build step.
+ */
+export const KILN_LIB_DIR = path.resolve(import.meta.dirname, "..", "..", "lib");
+
+/** Name of the library copy inside the hooks tree (`$TMP_HOOKS_PATH/kiln-lib`). */
+export const HOOKS_LIB_NAME = "kiln-lib";
+
+/** `_LIB` in chroot phases: the hooks tree's copy, bind-mounted with the hooks. */
+export const IN_TARGET_LIB = `/tmp/in_target.d/${HOOKS_LIB_NAME}`;
+
+/**
+ * Copy the libraries into a hooks tree: `dib-run-parts` at its root (where
+ * DIB puts it, so `/tmp/in_target.d/dib-run-parts` exists in chroot phases)
+ * and the whole library under `kiln-lib/`, so `source "$_LIB/img-functions"`
+ * works inside the image too.
+ */
+export function installRuntimeLib(hooksPath: string, libDir = KILN_LIB_DIR): void {
+  fs.mkdirSync(hooksPath, { recursive: true });
+  fs.cpSync(libDir, path.join(hooksPath, HOOKS_LIB_NAME), { recursive: true });
+  const runParts = path.join(hooksPath, "dib-run-parts");
+  fs.copyFileSync(path.join(libDir, "dib-run-parts"), runParts);
+  fs.chmodSync(runParts, 0o755);
+}
+
+/**
+ * `die` as bash imports an exported function from the environment
+ * (`BASH_FUNC_die%%`), taken from the library file so there is one definition.
+ */
+export function dieFunctionBody(libDir = KILN_LIB_DIR): string {
+  const text = fs.readFileSync(path.join(libDir, "die"), "utf8");
+  const m = /^die\(\) (\{[\s\S]*?\n\})/m.exec(text);
+  if (!m) throw new Error(`${path.join(libDir, "die")}: no die() function found`);
+  return `() ${m[1]}`;
+}
+
+/**
+ * The Python that host hooks run DIB's Python tools with (`DIB_PYTHON_EXEC`).
+ * The caller's value wins. DIB sets it to the interpreter DIB itself runs
+ * under, and its elements' tools import DIB's package, so for an element
+ * tree inside an installed DIB (`<prefix>/lib/python3.X/site-packages/
+ * diskimage_builder/elements`, or dist-packages) it is `<prefix>/bin/python3`.
+ * Otherwise `python3` on the build's PATH (what `#!/usr/bin/env python3`
+ * finds), else `/usr/bin/python3`.
+ */
+export function resolvePythonExec(
+  env: Record<string, string | undefined>,
+  elementsPath: string[] = [],
+): string {
+  if (env.DIB_PYTHON_EXEC) return env.DIB_PYTHON_EXEC;
+  for (const entry of elementsPath) {
+    const m =
+      /^(.*)\/lib\/python3[^/]*\/(?:site|dist)-packages\/diskimage_builder\/elements\/?$/.exec(
+        path.resolve(entry),
+      );
+    const python = m ? path.join(m[1] || "/", "bin", "python3") : undefined;
+    if (python && fs.existsSync(python)) return python;
+  }
+  return findTool("python3", env.PATH || undefined) ?? "/usr/bin/python3";
+}
+
+/** Debian releases whose security suite is `<release>/updates`, or (bullseye) set by the element itself. */
+const OLD_SECURITY_LAYOUT = new Set(["jessie", "stretch", "buster", "bullseye"]);
+
+/**
+ * Defaults Kiln adds for upstream DIB element trees, only where the caller
+ * set nothing. DIB 3.13's debian-minimal names the security suite
+ * `<release>/updates`, a layout Debian dropped after buster (bullseye is
+ * special-cased by the element), so current releases need
+ * `DIB_DEBIAN_SECURITY_SUBPATH=-security`; Kiln's own debian-minimal uses
+ * the same variable with the same default, so builds from either tree agree.
+ */
+export function dibCompatDefaults(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const release = env.DIB_RELEASE ?? "";
+  if (env.DIB_DEBIAN_SECURITY_SUBPATH === undefined && !OLD_SECURITY_LAYOUT.has(release)) {
+    out.DIB_DEBIAN_SECURITY_SUBPATH = "-security";
+  }
+  return out;
+}
+
+/**
+ * What pre-flight needs to check the build's host-side Python hooks
+ * (`checkPythonHooks` in host/preflight.ts): the interpreter hooks will get
+ * as DIB_PYTHON_EXEC and every hook of every phase.
+ */
+export function pythonHookCheck(
+  plan: Pick<BuildPlan, "phases">,
+  env: Record<string, string | undefined>,
+  elementsPath: string[],
+): { python: string; hooks: HostHookRef[] } {
+  const hooks = (Object.entries(plan.phases) as [string, PlannedFile[]][]).flatMap(
+    ([phase, files]) =>
+      files.map((f) => ({ phase, element: f.element, name: f.name, path: f.path })),
+  );
+  return { python: resolvePythonExec(env, elementsPath), hooks };
+}
