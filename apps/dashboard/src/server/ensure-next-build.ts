@@ -61,7 +61,11 @@ function processAlive(pid: number): boolean {
  * servers or test files starting together on a fresh checkout would
  * otherwise write the same `.next`). A lock left by a dead process is taken over.
  */
-export async function withBuildLock<T>(appDir: string, logger: Logger, fn: () => Promise<T>): Promise<T> {
+export async function withBuildLock<T>(
+  appDir: string,
+  logger: Logger,
+  fn: () => Promise<T>,
+): Promise<T> {
   const lock = path.join(appDir, ".next-build.lock");
   const deadline = Date.now() + LOCK_WAIT_MS;
   let told = false;
