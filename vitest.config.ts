@@ -4,6 +4,10 @@ export default defineConfig({
   test: {
     include: ["apps/**/*.test.ts", "packages/**/*.test.ts", "test/**/*.test.ts"],
     exclude: ["**/node_modules/**"],
+    // Two files at a time even on a 2-core host (vitest would take one): most long tests wait
+    // on qemu, child processes or sockets, and the boot tests form one file (test/boot/boot.test.ts),
+    // so they never share the image caches with each other.
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ["default", "json"],
