@@ -2,7 +2,7 @@ import type { ServerDeps } from "@kiln/server/context";
 import { ensureFirstAdmin } from "@kiln/server/services/auth/first-admin";
 import { BUILDS_TOPIC } from "@kiln/server/services/builds/build-topics";
 import { registerBuiltinCatalog } from "@kiln/server/services/catalogs/manage-catalogs";
-import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
+import { requestDispatch } from "@kiln/server/services/dispatch/request-dispatch";
 import { markAgentsOffline } from "@kiln/server/services/dispatch/mark-agents-offline";
 import { applyRetention } from "@kiln/server/services/retention/apply-retention";
 import type { TDashboardEnv } from "../env.ts";
@@ -58,7 +58,7 @@ export async function bootstrapServer(deps: ServerDeps, env: TDashboardEnv): Pro
       "dispatch",
       async () => {
         await markAgentsOffline(deps, { heartbeatMs: AGENT_HEARTBEAT_MS, serverStartedAt });
-        await dispatchQueued(deps);
+        await requestDispatch(deps);
       },
       deps,
     ),
@@ -84,9 +84,7 @@ export async function bootstrapServer(deps: ServerDeps, env: TDashboardEnv): Pro
     deps.bus.subscribe(BUILDS_TOPIC, () => {
       pending ??= setTimeout(() => {
         pending = undefined;
-        dispatchQueued(deps).catch((err: unknown) =>
-          log.error("dispatch failed", { err: String(err) }),
-        );
+        void requestDispatch(deps);
       }, 200);
     }),
   );

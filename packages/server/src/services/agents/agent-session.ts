@@ -31,7 +31,7 @@ import type { TAgentCommand } from "../builds/build-topics.ts";
 import { artifactStorageKey, recordArtifact, recordManifest } from "../builds/record-artifact.ts";
 import { recordBuildEvent } from "../builds/record-build-event.ts";
 import { parseJson } from "../builds/stored-request.ts";
-import { dispatchQueued } from "../dispatch/dispatch-queued.ts";
+import { requestDispatch } from "../dispatch/request-dispatch.ts";
 import { loseBuild } from "../dispatch/lose-build.ts";
 import { normalizeArch } from "./register-agent.ts";
 
@@ -292,7 +292,7 @@ export class AgentSession {
   }
 
   private dispatchSoon(): void {
-    dispatchQueued(this.deps).catch((err: unknown) => this.warn("dispatch failed", err));
+    void requestDispatch(this.deps);
   }
 
   private async handleCommand(cmd: TAgentCommand): Promise<void> {
