@@ -65,6 +65,47 @@ describe.each(providers)("ingestion on $provider", (provider) => {
     );
   });
 
+  run("chunks arriving together are written as one batch, each answered on its own", async () => {
+    const a = await assignedBuild();
+    const b = await assignedBuild();
+    const chunk = (buildId: string, seq: number, offset: number, text: string, who = agentId) =>
+      appendLogChunk(f.deps, {
+        buildId,
+        seq,
+        offset,
+        data: Buffer.from(text),
+        agentId: who,
+      });
+    // All issued in one tick: one batch.
+    const results = await Promise.allSettled([
+      chunk(a, 0, 0, "a0\n"),
+      chunk(b, 0, 0, "b0-longer\n"),
+      chunk(a, 1, 3, "a1\n"),
+      chunk(a, 1, 3, "a1\n"), // a resend racing its original
+      chunk("no-such-build", 0, 0, "x"),
+      chunk(b, 1, 10, "intruder\n", "someone-else"),
+    ]);
+    const values = results.map((r) => (r.status === "fulfilled" ? r.value : String(r.reason)));
+    expect(values.slice(0, 4)).toEqual([
+      { stored: true, logBytes: 6 },
+      { stored: true, logBytes: 10 },
+      { stored: true, logBytes: 6 },
+      { stored: false, logBytes: 6 },
+    ]);
+    expect(values[4]).toMatch(/build no-such-build not found/);
+    expect(values[5]).toMatch(/not assigned to this agent/);
+    const stored = await f.db.prisma.logChunk.findMany({
+      where: { buildId: a },
+      orderBy: { seq: "asc" },
+    });
+    expect(Buffer.concat(stored.map((c) => Buffer.from(c.data))).toString()).toBe("a0\na1\n");
+    expect((await f.db.prisma.build.findUniqueOrThrow({ where: { id: b } })).logBytes).toBe(10);
+    const published = f
+      .published(`build:${a}`)
+      .filter((m) => (m as { kind: string }).kind === "log");
+    expect(published).toHaveLength(2);
+  });
+
   run("applies events once: running, timings, hooks, failure, final status", async () => {
     const id = await assignedBuild();
     const t = Date.parse("2026-03-01T11:00:00Z");
