@@ -9,15 +9,21 @@
  * tests run in order and build on each other.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import type { Actor, ServerDeps } from "@kiln/server/context";
 import { browserSkipReason, launchChromium } from "./support/launch-chromium.ts";
-import { makeTarball } from "./support/make-tarball.ts";
-import { createTimings, screenshot, SHOTS } from "./support/page-tools.ts";
+import { writeCatalogTarballs } from "./support/catalog-tarballs.ts";
+import {
+  createTimings,
+  probeLogRead,
+  screenshot,
+  SHOTS,
+  watchPageErrors,
+} from "./support/page-tools.ts";
 import { seedDeps, seedFinishedBuild } from "./support/seed-builds.ts";
 import { startKilnServer, type TKilnServer } from "./support/start-kiln-server.ts";
 
@@ -32,7 +38,7 @@ let browser: Browser;
 let page: Page;
 let deps: ServerDeps;
 let recipeId = "";
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 const shot = (name: string) => screenshot(page, name);
 
@@ -44,16 +50,7 @@ describe.skipIf(!!skip).sequential("dashboard in chromium", { timeout: 240_000 }
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(20_000);
     // What the page itself complained about: printed at the end, so a failure says why.
-    page.on("console", (m) => {
-      if (m.type() === "error") pageErrors.push(`console: ${m.text()}`.slice(0, 500));
-    });
-    page.on("pageerror", (e) => pageErrors.push(`page error: ${e.message}`.slice(0, 500)));
-    page.on("requestfailed", (r) =>
-      pageErrors.push(`request failed: ${r.url().slice(0, 200)} ${r.failure()?.errorText}`),
-    );
-    page.on("response", (r) => {
-      if (r.status() >= 500) pageErrors.push(`HTTP ${r.status()}: ${r.url().slice(0, 200)}`);
-    });
+    pageErrors = watchPageErrors(page);
     deps = seedDeps(server.dataDir);
   }, 240_000);
 
@@ -118,45 +115,7 @@ describe.skipIf(!!skip).sequential("dashboard in chromium", { timeout: 240_000 }
   it("imports a catalog tarball, and refuses a malicious one naming the entry", async () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), "kiln-browser-tars-"));
     onTestFinished(() => rmSync(tmp, { recursive: true, force: true }));
-    const good = path.join(tmp, "team-elements.tar.gz");
-    writeFileSync(
-      good,
-      makeTarball([
-        { name: "elements/", type: "dir" },
-        { name: "elements/motd/", type: "dir" },
-        {
-          name: "elements/motd/README.md",
-          type: "file",
-          content:
-            "# motd\n\nWrites a **message of the day**.\n\n* `MOTD_TEXT` (default: `Built by Kiln`)\n",
-        },
-        { name: "elements/motd/element-deps", type: "file", content: "base\n" },
-        { name: "elements/motd/install.d/", type: "dir" },
-        {
-          name: "elements/motd/install.d/50-motd",
-          type: "file",
-          mode: 0o755,
-          content:
-            '#!/bin/bash\nif [ "${DIB_DEBUG_TRACE:-0}" -gt 0 ]; then\n    set -x\nfi\nset -eu\nset -o pipefail\n\n# the text people see at login\necho "${MOTD_TEXT:-Built by Kiln}" > /etc/motd\n',
-        },
-        { name: "elements/motd-extra/", type: "dir" },
-        { name: "elements/motd-extra/element-deps", type: "file", content: "motd\n" },
-        {
-          name: "elements/motd-extra/README.md",
-          type: "file",
-          content: "# motd-extra\n\nMore motd.\n",
-        },
-      ]),
-    );
-    const evil = path.join(tmp, "evil.tar.gz");
-    writeFileSync(
-      evil,
-      makeTarball([
-        { name: "elements/ok/", type: "dir" },
-        { name: "elements/ok/README.md", type: "file", content: "# ok\n" },
-        { name: "elements/../../evil.sh", type: "file", content: "#!/bin/sh\nrm -rf /\n" },
-      ]),
-    );
+    const { good, evil } = writeCatalogTarballs(tmp);
 
     await page.goto(`${server.url}/catalogs`);
     await expect.poll(() => page.getByTestId("catalogs-table").textContent()).toContain("builtin");
@@ -324,13 +283,8 @@ describe.skipIf(!!skip).sequential("dashboard in chromium", { timeout: 240_000 }
         .toMatch(/^200,0\d\d lines$/)
         .catch(async (err: unknown) => {
           // What the server answers the same read with, to tell a server fault from a page fault.
-          const probe = await page.evaluate(`(async () => {
-            const input = encodeURIComponent(JSON.stringify({ json: { buildId: ${JSON.stringify(big.id)}, from: 0, maxBytes: 4194304 } }));
-            const r = await fetch('/api/trpc/builds.log?input=' + input);
-            const body = await r.text();
-            return r.status + ' ' + body.length + ' ' + body.slice(0, 300);
-          })()`);
-          throw new Error(`${String(err)}\nserver read probe: ${String(probe)}`);
+          const probe = await probeLogRead(page, big.id);
+          throw new Error(`${String(err)}\nserver read probe: ${probe}`);
         });
     });
     const viewer = page.getByTestId("log-viewer");

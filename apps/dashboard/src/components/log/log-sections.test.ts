@@ -99,7 +99,7 @@ describe("computeLogSections and layoutRows", () => {
     expect(computeLogSections(events, (o) => log.lineAt(o), log.lineCount, null)).toEqual([]);
   });
 
-  it("lays out 200k lines in well under a frame budget", () => {
+  it("lays out 200k lines with a fold closed: the fold's lines are gone, its header stays", () => {
     const sections = Array.from({ length: 100 }, (_, i) => ({
       key: `s${i}`,
       kind: "hook" as const,
@@ -108,10 +108,8 @@ describe("computeLogSections and layoutRows", () => {
       end: (i + 1) * 2000,
       failed: false,
     }));
-    const t = performance.now();
+    // Speed is the browser test's and bench's business; here, the shape.
     const rows = layoutRows(200_000, sections, new Set(["s5"]));
-    const ms = performance.now() - t;
     expect(rows.length).toBe(200_000 + 100 - 2000);
-    expect(ms).toBeLessThan(100);
   });
 });
