@@ -7,6 +7,7 @@
 // keep this load generator light; the server still validates every frame.
 import { AGENT_REGISTER_PATH, AGENT_SOCKET_PATH, type TServerToAgent } from "@kiln/protocol";
 import { WebSocket } from "ws";
+import { hello } from "@kiln/server/gateway/fake-agent";
 import {
   formatLine,
   type TWorkerCommand,
@@ -69,27 +70,8 @@ class SimAgent {
     this.ws.on("close", (code) => {
       if (!this.sim.stopping) this.sim.error("CLOSED", `${name}: socket closed (${code})`);
     });
-    this.send({
-      type: "HELLO",
-      v: 1,
-      name,
-      version: "0.1.0",
-      arch: "x86_64",
-      labels: {},
-      capacity: 1,
-      protocols: [1],
-      hostFacts: {
-        hostname: name,
-        os: "Debian",
-        kernel: "6.1",
-        cpus: 2,
-        memoryBytes: 1 << 30,
-        root: false,
-        canBuild: true,
-        preflight: [],
-      },
-      builds: [],
-    });
+    // The gateway tests' HELLO, as a plain one-slot agent without labels.
+    this.send({ ...hello(name), labels: {}, capacity: 1 });
     await welcome;
   }
 
