@@ -26,8 +26,10 @@ const now = () => new Date().toISOString().replace(/Z$/, "+00:00");
 
 /**
  * Applies pending migrations one transaction each. `BEGIN IMMEDIATE` takes the
- * database's write lock before the table is read, so a second process starting
- * at the same time waits (busy timeout) and then finds nothing left to do.
+ * database's write lock before the table is read, so processes starting at the
+ * same time take turns (busy timeout): each applies the next migration still
+ * pending when it gets the lock. Every migration is applied once, in order,
+ * though two processes may share the work.
  */
 export function migrateSqlite(
   file: string,

@@ -85,5 +85,7 @@ describe.each(providers)("agents router on $provider", (provider) => {
     });
     expect(row.tokenHash).toBe(hashRegistrationToken(tok.token));
     expect(JSON.parse(row.labels)).toEqual({ zone: "eu west" });
+    // The fixture's clock ticks on every read: one read makes the TTL exact.
+    expect(row.expiresAt.getTime() - row.createdAt.getTime()).toBe(2 * 3600_000);
   });
 });

@@ -32,14 +32,16 @@ export async function createRegistrationToken(
 ): Promise<TRegistrationToken> {
   const input = ZCreateRegistrationTokenInput.parse(raw);
   const token = `kiln_reg_${randomBytes(24).toString("base64url")}`;
-  const expiresAt = new Date(deps.now().getTime() + input.ttlHours * 3600_000);
+  // One clock read: the token lives exactly ttlHours from its creation.
+  const createdAt = deps.now();
+  const expiresAt = new Date(createdAt.getTime() + input.ttlHours * 3600_000);
   const row = await deps.db.prisma.agentRegistrationToken.create({
     data: {
       tokenHash: hashRegistrationToken(token),
       labels: JSON.stringify(input.labels),
       createdById: actor.userId,
       expiresAt,
-      createdAt: deps.now(),
+      createdAt,
     },
   });
   await audit(deps, actor, "agent.token.create", `agent-token:${row.id}`, {

@@ -32,9 +32,10 @@ export async function createSession(
   userId: string,
 ): Promise<TNewSession & { id: string }> {
   const token = randomSecret(32);
-  const expiresAt = new Date(deps.now().getTime() + SESSION_TTL_MS);
+  const createdAt = deps.now();
+  const expiresAt = new Date(createdAt.getTime() + SESSION_TTL_MS);
   const row = await deps.db.prisma.session.create({
-    data: { tokenHash: hashSecret(token), userId, expiresAt, createdAt: deps.now() },
+    data: { tokenHash: hashSecret(token), userId, expiresAt, createdAt },
     select: { id: true },
   });
   return { id: row.id, token, expiresAt };
