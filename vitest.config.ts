@@ -9,6 +9,9 @@ export default defineConfig({
     // so they never share the image caches with each other.
     maxWorkers: 2,
     testTimeout: 30_000,
+    // expect.poll's own default (1 s) is a speed assertion in disguise on a loaded
+    // 2-core CI host; polls end as soon as they pass, so a wide bound costs nothing.
+    expect: { poll: { timeout: 10_000 } },
     hookTimeout: 60_000,
     reporters: ["default", "json"],
     outputFile: { json: "test/out/results.json" },

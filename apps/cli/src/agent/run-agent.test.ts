@@ -204,10 +204,9 @@ describe("kiln agent against a fake server", () => {
     await s.waitFor(is("HELLO"));
     s.send(assign("b3"));
     await s.waitFor(is("LOG_CHUNK", "b3"));
-    const t0 = Date.now();
     s.send({ type: "CANCEL", v: 1, buildId: "b3", reason: "cancelled by alice" });
-    const fin = await s.waitFor(is("BUILD_FINISHED", "b3"));
-    expect(Date.now() - t0).toBeLessThan(2000);
+    // The job's gate never opens: only the abort can finish it.
+    const fin = await s.waitFor(is("BUILD_FINISHED", "b3"), 20_000);
     expect(fin.status).toBe("cancelled");
     expect(a.executor.jobs[0]!.signal.aborted).toBe(true);
     expect(s.log("b3").toString()).toBe("working\nkiln: cancelling: cancelled by alice\n");
@@ -295,7 +294,7 @@ describe("kiln agent against a fake server", () => {
     startAgent(s, []);
     await s.waitFor(is("HELLO"));
     const t0 = Date.now();
-    const hb = await s.waitFor(is("HEARTBEAT"), 3000);
+    const hb = await s.waitFor(is("HEARTBEAT"), 10_000);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
     expect(hb).toMatchObject({ running: [], freeSlots: 1, draining: false });
   });

@@ -49,15 +49,12 @@ describe("loop devices (root)", () => {
       dirs.push(dir);
       const img = path.join(dir, "image0.raw");
       makePartitionedImage(img);
-      const t0 = Date.now();
       const loop = await attachLoop(img, { runner });
-      const attachMs = Date.now() - t0;
       expect(loop.device).toMatch(/^\/dev\/loop[0-9]+$/);
       expect(loop.partitions).toEqual([`${loop.device}p1`, `${loop.device}p2`]);
       for (const p of loop.partitions) expect(fs.statSync(p).isBlockDevice()).toBe(true);
       expect((await listLoops({ runner })).find((l) => l.name === loop.device)?.backFile).toBe(img);
       expect(loopsAt(dir)).toHaveLength(1);
-      expect(attachMs).toBeLessThan(5000);
 
       await detachLoop(loop.device, { runner });
       expect(isLoopAttached(loop.device)).toBe(false);

@@ -187,7 +187,8 @@ describe("createCommandRunner", () => {
     expect(pids).toHaveLength(2);
     expect(res.signal).toBe("SIGTERM");
     expect(res.exitCode).toBe(128 + os.constants.signals.SIGTERM);
-    expect(Date.now() - t0).toBeLessThan(2000);
+    // Killed, not waited for: the sleep would take 60 s. (Speed is bench/'s job.)
+    expect(Date.now() - t0).toBeLessThan(20_000);
     for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
   });
 
@@ -208,7 +209,7 @@ describe("createCommandRunner", () => {
     const took = Date.now() - t0;
     expect(res.signal).toBe("SIGKILL");
     expect(took).toBeGreaterThanOrEqual(300);
-    expect(took).toBeLessThan(3000);
+    expect(took).toBeLessThan(20_000);
     expect(isProcessAlive(pids[0]!)).toBe(false);
   });
 
@@ -226,7 +227,7 @@ describe("createCommandRunner", () => {
     });
     expect(res.exitCode).toBe(0);
     expect(res2.exitCode).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(Date.now() - t0).toBeLessThan(20_000);
     for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
   });
 
@@ -245,7 +246,7 @@ describe("createCommandRunner", () => {
       },
     });
     expect(res.exitCode).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(Date.now() - t0).toBeLessThan(20_000);
     // It left the group, so the runner cannot see it: teardown's sweeps must.
     expect(isProcessAlive(pids[0]!)).toBe(true);
     fs.rmSync(dir, { recursive: true, force: true });
