@@ -11,7 +11,8 @@
  * agent gets them: the server registers its built-in directory as the
  * `builtin` catalog (bootstrap.ts) and resolves ad-hoc builds against it, and
  * the agent's executor has the same directory as its built-in elements path
- * (ASSIGN's elementsPath is empty for ad-hoc builds).
+ * (ASSIGN names that builtin version; the agent finds it is its own tree and
+ * downloads nothing).
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -81,6 +82,7 @@ describe.skipIf(why)(
     let f: TFixture;
     let deps: ServerDeps;
     let gateway: AgentGateway;
+    let builtinSha256: string;
     let server: Server;
     let base: string;
     let tmp: string;
@@ -107,7 +109,7 @@ describe.skipIf(why)(
         },
       };
       // What bootstrap.ts does at start: the built-in directory becomes the `builtin` catalog.
-      await registerBuiltinCatalog(deps);
+      builtinSha256 = (await registerBuiltinCatalog(deps)).version.sha256;
 
       gateway = createAgentGateway(deps, { heartbeatIntervalMs: 5000 });
       server = createServer((req, res) => {
@@ -278,6 +280,9 @@ describe.skipIf(why)(
           expect(log).toContain(`checking ${phase}`);
         }
         expect(log).toContain("kiln: uploading img.qcow2");
+        // The server's builtin version rode along in ASSIGN; the agent holds it, so no download.
+        expect(log).toContain(`kiln: element catalogs: builtin@${builtinSha256.slice(0, 12)}`);
+        expect(fs.existsSync(path.join(agentDir, "catalogs", builtinSha256))).toBe(false);
 
         const artifacts = await f.db.prisma.artifact.findMany({ where: { buildId: id } });
         const image = artifacts.find((a) => a.fileName === "img.qcow2");
@@ -374,7 +379,7 @@ describe.skipIf(why)(
         console.info(`real agent recipe build #${build.number}: ${build.status} in ${ms} ms`);
         expect(build.status, opsLog.join("\n")).toBe("SUCCEEDED");
         const log = await getLog(id);
-        expect(log).toContain("kiln: fetching 1 element catalog(s)");
+        expect(log).toContain(`kiln: element catalogs: fake@${version.sha256.slice(0, 12)}`);
         expect(log).toContain("hello from the team catalog");
         const hooks = await f.db.prisma.buildHook.findMany({ where: { buildId: id } });
         expect(hooks.map((h) => `${h.element} ${h.script} ${h.exitCode}`)).toContain(

@@ -52,7 +52,11 @@ export const ZAssign = defineMessage("ASSIGN", {
     .array(ZEnvEntry)
     .max(LIMITS.envEntries)
     .refine((e) => new Set(e.map((x) => x.name)).size === e.length, "duplicate variable name"),
-  /** Catalog versions forming the elements path, earliest wins; empty: the agent's built-in elements. */
+  /**
+   * Catalog versions forming the elements path, earliest wins (the agent's own
+   * built-ins after them). Ad-hoc builds: the server's `builtin` version they
+   * were resolved against, so every agent release builds the same elements.
+   */
   elementsPath: z.array(ZElementsPathEntry).max(LIMITS.elementsPath),
   /** Base URL artifacts are PUT to: `${artifactUploadUrl}${fileName}`. */
   artifactUploadUrl: z.string().min(1).max(2048),

@@ -20,8 +20,10 @@ export interface BuildJob {
   /**
    * Downloads (or finds in the agent's cache) ASSIGN's catalog versions and
    * returns their verified directories, earliest first; throws CatalogFetchError.
+   * `localTrees`: directories the agent already holds (its built-in elements);
+   * a version one of them hashes to is used in place, not downloaded.
    */
-  fetchCatalogs: () => Promise<string[]>;
+  fetchCatalogs: (o?: { localTrees?: string[] }) => Promise<string[]>;
 }
 
 export interface BuildOutcome {

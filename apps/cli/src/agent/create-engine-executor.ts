@@ -14,7 +14,11 @@ import { imageBaseName } from "@kiln/engine/plan/build-request";
 import type { BuildExecutor, BuildOutcome } from "./build-executor.ts";
 
 export interface EngineExecutorOptions {
-  /** Built-in elements path, used when ASSIGN's `elementsPath` is empty. */
+  /**
+   * Built-in elements path, after ASSIGN's catalogs. A catalog version whose
+   * content one of these directories has (the server's `builtin` catalog, when
+   * agent and server are the same Kiln) is used from here, not downloaded.
+   */
   elementsPath: string[];
   /** Host environment the builds start from (PATH, proxies); ASSIGN's env is laid over it. */
   hostEnv: Record<string, string | undefined>;
@@ -41,7 +45,7 @@ export function createEngineExecutor(o: EngineExecutorOptions): BuildExecutor {
       const { assign } = job;
       let catalogDirs: string[];
       try {
-        catalogDirs = await job.fetchCatalogs();
+        catalogDirs = await job.fetchCatalogs({ localTrees: o.elementsPath });
       } catch (err) {
         const message = (err as Error).message.split("\n")[0]!.slice(0, 4000);
         job.writeLog(`kiln: ${message}\n`);

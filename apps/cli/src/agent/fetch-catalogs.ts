@@ -3,7 +3,8 @@
  * once as a .tar.gz from the server, unpacked, and its tree hashed the way the
  * server hashed it (hashElementTree), so a tampered or truncated download
  * never becomes an elements path. Verified trees are cached under
- * `<workDir>/catalogs/<sha256>/`.
+ * `<workDir>/catalogs/<sha256>/`. A version the agent already holds (its own
+ * built-in elements, when agent and server are the same Kiln) is used in place.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -32,6 +33,12 @@ export interface FetchCatalogsOptions {
   secret: string;
   /** Agent work dir; the cache is `catalogs/` under it. */
   workDir: string;
+  /**
+   * Directories the agent holds (its built-in elements): hashed on every call
+   * (they may be edited while the agent runs; ~10 ms for Kiln's own), and an
+   * entry one of them hashes to is used in place.
+   */
+  localTrees?: string[];
   signal?: AbortSignal;
   logger: Logger;
 }
@@ -43,14 +50,35 @@ const LIMITS = { maxArchiveBytes: 2 ** 40, maxTreeBytes: 2 ** 40, maxEntries: 1_
 export async function fetchCatalogs(o: FetchCatalogsOptions): Promise<string[]> {
   const root = path.join(o.workDir, "catalogs");
   fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  const local = await hashLocalTrees(o.localTrees ?? [], o.logger);
   const dirs: string[] = [];
   for (const e of o.entries) {
+    const own = local.get(e.sha256);
+    if (own) {
+      o.logger.debug("catalog is the agent's own tree", { sha256: e.sha256, dir: own });
+      dirs.push(own);
+      continue;
+    }
     const dir = path.join(root, e.sha256);
     if (!fs.existsSync(dir)) await fetchOne(o, e, root, dir);
     else o.logger.debug("catalog cache hit", { sha256: e.sha256 });
     dirs.push(dir);
   }
   return dirs;
+}
+
+/** sha256 → directory; a tree that cannot be hashed is only never matched. */
+async function hashLocalTrees(trees: string[], logger: Logger): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const dir of trees) {
+    try {
+      const { sha256 } = await hashElementTree(dir, LIMITS, `local tree ${dir}`);
+      if (!out.has(sha256)) out.set(sha256, dir);
+    } catch (err) {
+      logger.debug("local tree not usable as a catalog", { dir, err: (err as Error).message });
+    }
+  }
+  return out;
 }
 
 async function fetchOne(

@@ -156,11 +156,13 @@ export class JobRunner {
         emit: (event) => this.emitEvent(event),
         writeLog: (data) => this.writeLog(data),
         logger,
-        fetchCatalogs: () => {
+        fetchCatalogs: (fo) => {
           if (assign.elementsPath.length === 0) return Promise.resolve([]);
-          this.writeLog(`kiln: fetching ${assign.elementsPath.length} element catalog(s)\n`);
+          const names = assign.elementsPath.map((e) => `${e.name}@${e.sha256.slice(0, 12)}`);
+          this.writeLog(`kiln: element catalogs: ${names.join(", ")}\n`);
           return fetchCatalogs({
             entries: assign.elementsPath,
+            localTrees: fo?.localTrees ?? [],
             server: this.o.server ?? "http://127.0.0.1/",
             secret: this.o.secret ?? "",
             workDir: this.o.workDir,

@@ -5,7 +5,7 @@
 import type { TServerToAgent } from "@kiln/protocol";
 import { ZBuildRequest } from "@kiln/engine/plan/build-request";
 import type { ServerDeps } from "../context.ts";
-import { parseStoredRequest } from "../services/builds/stored-request.ts";
+import { parseResolvedElements, parseStoredRequest } from "../services/builds/stored-request.ts";
 import { getRecipeVersionForBuild } from "../services/recipes/find-recipes.ts";
 
 /** Where agents GET a catalog version's archive (relative to the server they are connected to). */
@@ -16,7 +16,13 @@ export const agentArtifactBase = (buildId: string) => `/api/agents/builds/${buil
 /** Throws (AppError or a decryption error) when the build cannot be handed over. */
 export async function assignFrameFor(
   deps: ServerDeps,
-  build: { id: string; number: number; request: string; recipeVersionId: string | null },
+  build: {
+    id: string;
+    number: number;
+    request: string;
+    recipeVersionId: string | null;
+    resolvedElements: string | null;
+  },
 ): Promise<TServerToAgent<"ASSIGN">> {
   const stored = parseStoredRequest(build.request, build.id);
   const recipe = build.recipeVersionId
@@ -34,11 +40,29 @@ export async function assignFrameFor(
     number: build.number,
     request: ZBuildRequest.parse(stored),
     env,
-    elementsPath: (recipe?.catalogVersions ?? []).map((c) => ({
+    elementsPath: (recipe?.catalogVersions ?? adHocCatalogs(build)).map((c) => ({
       name: c.catalogName,
       sha256: c.sha256,
       url: agentCatalogPath(c.sha256),
     })),
     artifactUploadUrl: agentArtifactBase(build.id),
   };
+}
+
+/**
+ * An ad-hoc build was resolved against the server's `builtin` catalog version:
+ * the agent gets that version too, so an agent of another Kiln release builds
+ * the elements the server resolved, not its own. (None recorded: the server
+ * had no builtin version; the agent's own built-ins it is, as before.)
+ */
+function adHocCatalogs(build: {
+  id: string;
+  resolvedElements: string | null;
+}): { catalogName: string; sha256: string }[] {
+  const seen = new Map<string, string>();
+  for (const e of parseResolvedElements(build.resolvedElements, build.id)) {
+    if (e.catalogSha256 && !seen.has(e.catalogSha256))
+      seen.set(e.catalogSha256, e.catalogName ?? "builtin");
+  }
+  return [...seen].map(([sha256, catalogName]) => ({ catalogName, sha256 }));
 }

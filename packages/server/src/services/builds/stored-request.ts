@@ -47,6 +47,16 @@ export function parseStoredRequest(json: string, buildId: string): TStoredBuildR
   return parsed.data;
 }
 
+/** Parses a build's resolved element list (none stored: empty); a corrupt row is the server's fault. */
+export function parseResolvedElements(json: string | null, buildId: string): TResolvedElement[] {
+  if (!json) return [];
+  const parsed = z.array(ZResolvedElement).safeParse(parseJson<unknown>(json, null));
+  if (!parsed.success) {
+    throw new AppError("INTERNAL", `build ${buildId}: stored resolved elements are invalid`);
+  }
+  return parsed.data;
+}
+
 /** Parses a JSON column leniently: bad or missing JSON gives the fallback. */
 export function parseJson<T>(json: string | null | undefined, fallback: T): T {
   if (!json) return fallback;

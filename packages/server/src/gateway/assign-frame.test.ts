@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testProviders } from "@kiln/db/testing";
+import { registerBuiltinCatalog } from "../services/catalogs/manage-catalogs.ts";
+import { createFixture, type TFixture } from "../services/builds/test-fixture.ts";
+import { assignFrameFor, agentCatalogPath } from "./assign-frame.ts";
+
+const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
+const adhoc = (teamId: string) => ({
+  teamId,
+  request: { elements: ["ubuntu", "nginx"], arch: "amd64" },
+});
+
+describe.each(providers)("assignFrameFor on $provider", (provider) => {
+  let f: TFixture;
+  beforeAll(async () => {
+    if (!provider.skipReason) f = await createFixture(provider);
+  });
+  afterAll(async () => f?.close());
+  const run = it.skipIf(!!provider.skipReason);
+  const frameOf = async (id: string) =>
+    assignFrameFor(f.deps, await f.db.prisma.build.findUniqueOrThrow({ where: { id } }));
+
+  run("ad-hoc builds carry the builtin version they were resolved against", async () => {
+    const alice = f.caller(f.users.alice);
+    // No builtin version registered yet: the agent's own built-ins, as ever.
+    const before = await alice.builds.create(adhoc(f.teamA));
+    expect((await frameOf(before.id)).elementsPath).toEqual([]);
+
+    const { version } = await registerBuiltinCatalog(f.deps);
+    const after = await alice.builds.create(adhoc(f.teamA));
+    expect((await frameOf(after.id)).elementsPath).toEqual([
+      { name: "builtin", sha256: version.sha256, url: agentCatalogPath(version.sha256) },
+    ]);
+    // The build created before keeps what it was resolved against.
+    expect((await frameOf(before.id)).elementsPath).toEqual([]);
+  });
+
+  run("recipe builds carry the recipe's catalog versions, in order", async () => {
+    // The fixture's secret is a placeholder that does not decrypt; this is about catalogs.
+    await f.db.prisma.recipeVersion.update({
+      where: { id: f.recipeVersionId },
+      data: { env: "[]" },
+    });
+    const { id } = await f.caller(f.users.alice).builds.create({
+      recipeVersionId: f.recipeVersionId,
+    });
+    const sha256 = "ab".repeat(32);
+    expect((await frameOf(id)).elementsPath).toEqual([
+      { name: "core", sha256, url: agentCatalogPath(sha256) },
+    ]);
+  });
+
+  run("a corrupt resolved-element list names the build instead of assigning", async () => {
+    const { id } = await f.caller(f.users.alice).builds.create(adhoc(f.teamA));
+    await f.db.prisma.build.update({
+      where: { id },
+      data: { resolvedElements: JSON.stringify([{ catalogSha256: 7 }]) },
+    });
+    await expect(frameOf(id)).rejects.toThrow(`build ${id}: stored resolved elements are invalid`);
+  });
+});
