@@ -4,12 +4,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  DIB_ELEMENTS,
-  dibAvailable,
-  dibElementInfo,
-  dibExpandBatch,
-} from "../support/dib-oracle.ts";
+import { DIB_ELEMENTS, dibAvailable, dibElementInfo } from "../support/dib-oracle.ts";
+import { dibExpandBatch } from "../support/dib-oracle-batch.ts";
 import { expandElements } from "../../packages/engine/src/elements/expand-elements.ts";
 import { findElements } from "../../packages/engine/src/elements/find-elements.ts";
 import { createElementTree, makeTempRoot, type TreeSpec } from "../support/element-tree.ts";

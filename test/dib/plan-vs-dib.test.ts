@@ -6,7 +6,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DIB_ELEMENTS, DIB_PHASES, dibAvailable, dibBuildPlan } from "../support/dib-oracle.ts";
+import { DIB_ELEMENTS, DIB_PHASES, dibAvailable } from "../support/dib-oracle.ts";
+import { dibBuildPlan } from "../support/dib-oracle-plan.ts";
 import { makeTempRoot } from "../support/element-tree.ts";
 import { mapLimit, runKiln } from "../support/kiln-cli.ts";
 

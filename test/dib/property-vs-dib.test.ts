@@ -9,14 +9,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { expandElements } from "../../packages/engine/src/elements/expand-elements.ts";
 import { findElements } from "../../packages/engine/src/elements/find-elements.ts";
 import { listRunParts } from "../../packages/engine/src/hooks/list-run-parts.ts";
-import {
-  DIB_ROOT,
-  dibAvailable,
-  dibExpandBatch,
-  dibHooksPlan,
-  dibRunPartsList,
-  type DibOutcome,
-} from "../support/dib-oracle.ts";
+import { DIB_ROOT, dibAvailable, dibRunPartsList } from "../support/dib-oracle.ts";
+import { dibExpandBatch, type DibOutcome } from "../support/dib-oracle-batch.ts";
+import { dibHooksPlan } from "../support/dib-oracle-plan.ts";
 import {
   createElementTree,
   makeTempRoot,

@@ -3,15 +3,17 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { CHROOT_PHASES } from "@kiln/engine/plan/phases";
 import {
   DIB_ELEMENTS,
+  DIB_LIB,
+  DIB_PHASES,
   dibAvailable,
   dibElementInfo,
-  dibEnvironmentOrder,
-  dibExpandBatch,
-  dibHooksPlan,
   dibRunPartsList,
 } from "./dib-oracle.ts";
+import { dibExpandBatch } from "./dib-oracle-batch.ts";
+import { dibEnvironmentOrder, dibHooksPlan } from "./dib-oracle-plan.ts";
 import { createElementTree, makeTempRoot, writeHookDir } from "./element-tree.ts";
 
 const noDib = !dibAvailable();
@@ -37,6 +39,19 @@ describe("element-tree generator", () => {
 });
 
 describe.skipIf(noDib)("DIB oracle", () => {
+  it("its phases are the ones DIB's scripts run, the chroot ones with run_d_in_target", () => {
+    // DIB_PHASES is the engine's list; this keeps it a fact about DIB. The
+    // order is held by trace-vs-dib, which reads a real build's log.
+    const scripts = ["disk-image-create", "img-functions", "common-functions"]
+      .map((f) => fs.readFileSync(path.join(DIB_LIB, f), "utf8"))
+      .join("\n");
+    const calls = [...scripts.matchAll(/\b(?:eval_)?run_d(_in_target)? ([a-z][a-z-]*)\b/g)];
+    const phases = new Set(calls.map((m) => `${m[2]}.d`));
+    const inChroot = new Set(calls.filter((m) => m[1]).map((m) => `${m[2]}.d`));
+    expect([...phases].sort()).toEqual([...DIB_PHASES].sort());
+    expect([...inChroot].sort()).toEqual([...CHROOT_PHASES].sort());
+  });
+
   it("runs element-info and reads names and realpaths", () => {
     const info = dibElementInfo(["base", "debian-minimal"], DIB_ELEMENTS);
     expect(info.ok).toBe(true);

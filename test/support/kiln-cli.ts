@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { DibOutcome } from "./dib-oracle.ts";
+import type { DibOutcome } from "./dib-oracle-batch.ts";
 
 /** Root of the Kiln checkout (this file lives in test/support/). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

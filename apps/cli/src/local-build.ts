@@ -4,21 +4,18 @@ import path from "node:path";
 import type { Logger } from "@kiln/engine/logger";
 import type { TBuildRequest } from "@kiln/engine/plan/build-request";
 import type { PhaseTimings } from "@kiln/engine/pipeline/progress";
-import { runBuild, type BuildResult } from "@kiln/engine/pipeline/run-build";
+import { runBuild, type BuildResult, type RunBuildOptions } from "@kiln/engine/pipeline/run-build";
 import { createRootBuildHost } from "@kiln/engine/pipeline/root-build-host";
 import type { EventRenderer } from "./render/render-events.ts";
 
-export interface LocalBuildOptions {
-  request: TBuildRequest;
-  elementsPath: string[];
-  env: Record<string, string | undefined>;
-  args: string[];
-  cwd: string;
-  tmpDir: string;
-  imageCache: string;
+/** What runBuild needs from the command; the host, events, signal and timings are added here. */
+export type LocalBuildOptions = Pick<
+  RunBuildOptions,
+  "request" | "elementsPath" | "env" | "args" | "cwd" | "tmpDir" | "imageCache"
+> & {
   renderer: EventRenderer;
   logger: Logger;
-}
+};
 
 /**
  * Run a build on this host, as `kiln build` does: SIGINT/SIGTERM cancel it
@@ -41,17 +38,12 @@ export async function runLocalBuild(o: LocalBuildOptions): Promise<BuildResult> 
   const key = historyKey(o.request);
   const history = readHistory(historyFile);
   try {
+    const { renderer, logger, ...build } = o;
     const result = await runBuild({
-      request: o.request,
-      elementsPath: o.elementsPath,
-      env: o.env,
-      args: o.args,
-      cwd: o.cwd,
-      tmpDir: o.tmpDir,
-      imageCache: o.imageCache,
-      host: createRootBuildHost({ logger: o.logger }),
-      emit: (e) => o.renderer.onEvent(e),
-      logger: o.logger,
+      ...build,
+      host: createRootBuildHost({ logger }),
+      emit: (e) => renderer.onEvent(e),
+      logger,
       signal: controller.signal,
       history: history[key],
     });

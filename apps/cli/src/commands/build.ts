@@ -1,7 +1,6 @@
-import { Command, InvalidArgumentError } from "commander";
-import { KilnError } from "@kiln/engine/errors";
-import { ZBuildRequest, type TBuildRequest } from "@kiln/engine/plan/build-request";
+import { Command } from "commander";
 import { planBuild, planToJson } from "@kiln/engine/plan/plan-build";
+import { addBuildFlags, buildRequestFromFlags, type BuildFlagValues } from "../build-flags.ts";
 import { cliContext } from "../context.ts";
 import { hostArch } from "../env.ts";
 import { formatPlan } from "../format/plan.ts";
@@ -10,54 +9,24 @@ import { debianMirrorDefaults } from "../host-mirrors.ts";
 import { runLocalBuild } from "../local-build.ts";
 import { jsonRenderer, textRenderer } from "../render/render-events.ts";
 
-interface BuildFlags {
-  output?: string;
-  types?: string;
-  arch?: string;
-  trace: number;
-  skipBase?: boolean;
-  packages: string[];
-  imageSize?: string;
-  imageCache?: string;
-  tmpfs: boolean;
-  minTmpfs?: string;
-  checksum?: boolean;
-  uncompressed?: boolean;
-  qemuImgOptions?: string;
-  mkfsOptions?: string;
-  keepOnFailure?: boolean;
-  dryRun?: boolean;
+interface BuildFlags extends BuildFlagValues {
+  /** With --dry-run: the plan as JSON. */
   json?: boolean;
-  logFormat: "text" | "json";
 }
 
 /** `kiln build` (and `disk-image-create`): disk-image-create's flags. */
 export function registerBuildCommand(program: Command): void {
-  program
-    .command("build")
-    .description("build a disk image from elements (disk-image-create's flags)")
-    .argument("<element...>", "elements to build")
-    .option("-o, --output <name>", "image name", "image")
-    .option("-t, --types <list>", "output types, comma-separated", "qcow2")
-    .option("-a, --arch <arch>", "target architecture (default: $ARCH or the host's)")
-    .option("-x, --trace", "increase DIB_DEBUG_TRACE (repeatable)", (_v, n: number) => n + 1, 0)
-    .option("-n, --skip-base", "do not add the base element")
-    .option("-p, --packages <list>", "extra packages, comma-separated (repeatable)", collect, [])
-    .option("--image-size <GB>", "image size in GB")
-    .option("--image-cache <dir>", "cache directory")
-    .option("--no-tmpfs", "do not build in tmpfs")
-    .option("--min-tmpfs <GB>", "RAM in GB needed to build in tmpfs", "2")
-    .option("--checksum", "write .md5 and .sha256 files")
-    .option("-u, --uncompressed", "do not compress qcow2")
-    .option("--qemu-img-options <opts>", "options for qemu-img convert -o")
-    .option("--mkfs-options <opts>", "options for mkfs of the root filesystem")
-    .option("--keep-on-failure", "keep the build directory when the build fails")
-    .option("--dry-run", "resolve and print the plan; run nothing")
+  addBuildFlags(
+    program
+      .command("build")
+      .description("build a disk image from elements (disk-image-create's flags)")
+      .argument("<element...>", "elements to build"),
+    "local",
+  )
     .option("--json", "with --dry-run: print the plan as JSON")
-    .option("--log-format <format>", "text (default) or json: one event per line", "text")
     .action(async (elements: string[], flags: BuildFlags, command: Command) => {
       const { env, logger, out } = cliContext();
-      const request = toRequest(elements, flags, flags.arch ?? env.ARCH ?? hostArch());
+      const request = buildRequestFromFlags(elements, flags, env.ARCH ?? hostArch());
       const elementsPath = [
         ...(env.ELEMENTS_PATH ? env.ELEMENTS_PATH.split(":") : []),
         env.builtinElements,
@@ -99,42 +68,4 @@ export function registerBuildCommand(program: Command): void {
         process.exitCode = exitCodeFor(result.error);
       }
     });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(",").filter(Boolean)];
-}
-
-function toRequest(elements: string[], flags: BuildFlags, arch: string): TBuildRequest {
-  const number = (flag: string, v: string | undefined): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0)
-      throw new InvalidArgumentError(`${flag}: '${v}' is not a positive number`);
-    return n;
-  };
-  const parsed = ZBuildRequest.safeParse({
-    elements,
-    imageName: flags.output,
-    types: flags.types?.split(",").filter(Boolean),
-    arch,
-    debugTrace: flags.trace,
-    skipBase: Boolean(flags.skipBase),
-    packages: flags.packages,
-    imageSizeGb: number("--image-size", flags.imageSize),
-    imageCache: flags.imageCache,
-    noTmpfs: !flags.tmpfs,
-    minTmpfsGb: number("--min-tmpfs", flags.minTmpfs),
-    checksum: Boolean(flags.checksum),
-    uncompressed: Boolean(flags.uncompressed),
-    qemuImgOptions: flags.qemuImgOptions,
-    mkfsOptions: flags.mkfsOptions,
-    keepOnFailure: Boolean(flags.keepOnFailure),
-  });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join(".") || "request";
-    throw new KilnError("USAGE", `${field}: ${issue?.message}`);
-  }
-  return parsed.data;
 }
