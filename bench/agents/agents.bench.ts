@@ -27,8 +27,8 @@ import {
   type TServerStats,
   type TWorkerCommand,
   type TWorkerReport,
-  type TWorkerResult,
 } from "./bench-support.ts";
+import { aggregateWorkerResults } from "./aggregate-worker-results.ts";
 import {
   latencyOf,
   mb,
@@ -37,6 +37,7 @@ import {
   toJson,
   type TAgentsSummary,
 } from "./print-agents-report.ts";
+import { ChildTracker } from "./track-children.ts";
 import { LogReceipts } from "./track-log-receipts.ts";
 
 const FLUSH_MS = 150; // the real job runner's default
@@ -76,21 +77,7 @@ const WARMUP = num("warmup", 0);
 const say = (s: string) => process.stderr.write(s + "\n");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const children: ChildProcess[] = [];
-const stderrTails = new Map<ChildProcess, string[]>();
-function track(child: ChildProcess, name: string): ChildProcess {
-  children.push(child);
-  const tail: string[] = [];
-  stderrTails.set(child, tail);
-  child.stderr!.on("data", (d: Buffer) => {
-    for (const line of d.toString().split("\n").filter(Boolean)) {
-      tail.push(`[${name}] ${line}`);
-      if (process.env.KILN_BENCH_VERBOSE) say(`[${name}] ${line}`);
-      if (tail.length > 20) tail.shift();
-    }
-  });
-  return child;
-}
+const children = new ChildTracker(process.env.KILN_BENCH_VERBOSE ? say : undefined);
 
 async function main(): Promise<number> {
   const t0 = Date.now();
@@ -99,7 +86,7 @@ async function main(): Promise<number> {
     `agents bench: ${AGENTS} simulated agents × ${RATE} lines/s, ${SECONDS} s window, ` +
       `${SUBSCRIBERS} subscribers, ${WORKERS} agent processes, load ${os.loadavg()[0]!.toFixed(1)}`,
   );
-  const server = track(
+  const server = children.track(
     spawnChild(
       "start-bench-server.ts",
       {
@@ -167,7 +154,7 @@ async function main(): Promise<number> {
   const streaming = new Map<ChildProcess, number>();
   const per = Math.ceil(AGENTS / WORKERS);
   for (let w = 0; w < WORKERS; w++) {
-    const child = track(spawnChild("simulate-agents.ts"), `agents-${w}`);
+    const child = children.track(spawnChild("simulate-agents.ts"), `agents-${w}`);
     child.on("message", (m: TWorkerReport) => {
       if (m.type === "streaming") streaming.set(child, m.agents);
     });
@@ -185,7 +172,7 @@ async function main(): Promise<number> {
   await Promise.all(workers.map((c, i) => nextMessage(c, "connected", 300_000, `agents-${i}`)));
 
   // One real agent; its lines are tagged with index AGENTS.
-  const real = track(
+  const real = children.track(
     spawnChild("run-real-agent.ts", {
       KILN_BENCH_URL: ready.url,
       KILN_BENCH_TOKEN: ready.registrationTokens[AGENTS]!,
@@ -294,7 +281,7 @@ async function main(): Promise<number> {
     }),
   );
   for (const s of subs) s.unsubscribe();
-  const agg = aggregate(results);
+  const agg = aggregateWorkerResults(results);
   const undelivered = receipts.countUndelivered(agg.byAgent);
 
   const summary: TAgentsSummary = {
@@ -359,28 +346,6 @@ async function retryOnReset<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function aggregate(rs: TWorkerResult[]) {
-  const sum = (f: (r: TWorkerResult) => number) => rs.reduce((s, r) => s + f(r), 0);
-  const errors: Record<string, number> = {};
-  const byAgent: Record<number, number> = {};
-  for (const r of rs) {
-    for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
-    Object.assign(byAgent, r.linesWrittenByAgent);
-  }
-  return {
-    linesWritten: sum((r) => r.linesWritten),
-    linesAcked: sum((r) => r.linesAcked),
-    chunksSent: sum((r) => r.chunksSent),
-    unacked: sum((r) => r.unacked),
-    maxBufferedBytes: Math.max(...rs.map((r) => r.maxBufferedBytes)),
-    ackMs: rs.flatMap((r) => r.ackMs),
-    batchMs: rs.flatMap((r) => r.batchMs),
-    byAgent,
-    errors,
-    firstError: rs.find((r) => r.firstError)?.firstError,
-  };
-}
-
 let code = 1;
 try {
   code = await main();
@@ -390,17 +355,7 @@ try {
   say(
     `agents bench failed: ${(err as Error)?.stack ?? String(err)}${cause ? `\n  cause: ${String(cause)}` : ""}`,
   );
-  for (const tail of stderrTails.values()) for (const l of tail) say(l);
+  for (const l of children.lastLines()) say(l);
 }
-await Promise.all(
-  children.map(
-    (c) =>
-      new Promise<void>((r) => {
-        if (c.exitCode !== null || c.signalCode !== null) return r();
-        c.once("exit", () => r());
-        c.kill("SIGTERM");
-        setTimeout(() => (c.kill("SIGKILL"), r()), 10_000).unref();
-      }),
-  ),
-);
+await children.stopAll();
 process.exit(code);

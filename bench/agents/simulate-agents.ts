@@ -5,9 +5,9 @@
 // first unsent line). Each line carries the time it was written. Frames are
 // built with JSON.stringify instead of the protocol's validating encoder to
 // keep this load generator light; the server still validates every frame.
-import { AGENT_REGISTER_PATH, AGENT_SOCKET_PATH, type TServerToAgent } from "@kiln/protocol";
-import { WebSocket } from "ws";
-import { hello } from "@kiln/server/gateway/fake-agent";
+import type { TServerToAgent } from "@kiln/protocol";
+import type { WebSocket } from "ws";
+import { connectSocket, hello, registerOverHttp } from "@kiln/server/gateway/fake-agent";
 import {
   formatLine,
   type TWorkerCommand,
@@ -45,26 +45,13 @@ class SimAgent {
 
   async connect(url: string, token: string): Promise<void> {
     const name = `sim-${String(this.index).padStart(3, "0")}`;
-    const res = await fetch(`${url}${AGENT_REGISTER_PATH}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        registrationToken: token,
-        name,
-        arch: "x86_64",
-        version: "0.1.0",
-        labels: {},
-      }),
-    });
-    if (res.status !== 200) throw new Error(`${name}: register: ${res.status} ${await res.text()}`);
-    const { agentSecret } = (await res.json()) as { agentSecret: string };
-    this.ws = new WebSocket(`${url.replace(/^http/, "ws")}${AGENT_SOCKET_PATH}`, {
-      headers: { authorization: `Bearer ${agentSecret}` },
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.ws.once("open", () => resolve());
-      this.ws.once("error", reject);
-    });
+    // The gateway tests' registration and upgrade, without labels.
+    const reg = await registerOverHttp(url, token, name, {});
+    if (reg.status !== 200)
+      throw new Error(`${name}: register: ${reg.status} ${JSON.stringify(reg.body)}`);
+    const ws = await connectSocket(url, reg.body.agentSecret);
+    if (typeof ws === "number") throw new Error(`${name}: upgrade refused: ${ws}`);
+    this.ws = ws;
     const welcome = new Promise<void>((resolve) => (this.onWelcome = resolve));
     this.ws.on("message", (data) => this.receive(data as Buffer));
     this.ws.on("close", (code) => {

@@ -5,8 +5,6 @@
 // KILN_BENCH_PG_URL. Seeds an admin with an API token, a team and one
 // registration token per agent, then reports over IPC (bench-support.ts).
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -16,15 +14,13 @@ import { migrateDatabase } from "@kiln/db/migrate";
 import { createTestDatabase, type TTestDatabase } from "@kiln/db/testing";
 import type { Actor, ServerDeps } from "@kiln/server/context";
 import { EventBus } from "@kiln/server/event-bus";
-import { createAgentGateway } from "@kiln/server/gateway/create-agent-gateway";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
 import { createTeam } from "@kiln/server/services/teams/create-team";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
 import type { TDashboardEnv } from "../../apps/dashboard/src/env.ts";
 import { bootstrapServer } from "../../apps/dashboard/src/server/bootstrap.ts";
 import { createServerLogger } from "../../apps/dashboard/src/server/create-logger.ts";
-import { handleApi } from "../../apps/dashboard/src/server/handle-api.ts";
-import { sendFetchResponse, toFetchRequest } from "../../apps/dashboard/src/server/http-bridge.ts";
+import { startApiServer } from "../../apps/dashboard/src/server/testing/start-api-server.ts";
 import { repoRoot, type TServerReady, type TServerStats } from "./bench-support.ts";
 
 const AGENTS = Number(process.env.KILN_BENCH_AGENT_TOKENS ?? 0);
@@ -84,21 +80,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < AGENTS; i++)
     registrationTokens.push((await createRegistrationToken(deps, admin, {})).token);
 
-  const gateway = createAgentGateway(deps);
-  const server = createServer((req, res) => {
-    if (gateway.handleRequest(req, res)) return;
-    const request = toFetchRequest(req, `http://${req.headers.host ?? "localhost"}`);
-    handleApi(deps, request, req.socket.remoteAddress)
-      .then((response) => sendFetchResponse(res, response))
-      .catch((err: unknown) => {
-        logger.error("API request failed", { err: String(err) });
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
-  });
-  gateway.attach(server);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The dashboard's dispatcher runs in bootstrapServer above, on its own timings.
+  const api = await startApiServer({ deps });
+  const { url, gateway } = api;
 
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
@@ -123,9 +107,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     stopBackground();
-    await gateway.close();
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    await api.close();
     await deps.db.close();
     await cleanUp();
     process.exit(0);

@@ -12,20 +12,12 @@
  * in the chroot, the crash leaves mounts and a chrooted process; the
  * restarted agent must clean them up before it connects and report it.
  */
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  canBuild,
-  FIXTURE_ELEMENTS,
-  hostState,
-  removeDirSafely,
-  SLEEP_BUILD,
-} from "./support/host-state.ts";
-import { spawnFakeAgent, spawnKilnAgent, type AgentProcess } from "./support/spawn-agent.ts";
-import { poll, startFaultServer, type FaultServer } from "./support/start-fault-server.ts";
-import { ARCH } from "./support/start-test-agent.ts";
+import { describe, expect, it } from "vitest";
+import { canBuild, FIXTURE_ELEMENTS, hostState, SLEEP_BUILD } from "./support/host-state.ts";
+import { spawnFakeAgent, spawnKilnAgent } from "./support/spawn-agent.ts";
+import { poll } from "./support/start-fault-server.ts";
+import { useFaultServer } from "./support/use-fault-server.ts";
 
 const LOSS_LIMIT_MS = 60_000;
 // The two tests share a server and run at once: labels keep each build on its own agent.
@@ -37,24 +29,13 @@ if (whyNoRoot) console.info(`agent killed with the real engine skipped: ${whyNoR
 /** Declares this fault's suite (run from agent-faults.test.ts, concurrently with the others). */
 export function describeAgentKilledFault(): void {
   describe("agent killed mid-build", () => {
-    let server: FaultServer;
-    const procs: AgentProcess[] = [];
-    const dirs: string[] = [];
+    const { server, atEnd, tmpDir } = useFaultServer({ heartbeatMs: 1000, graceMs: 2000 });
 
-    beforeAll(async () => {
-      server = await startFaultServer({ heartbeatMs: 1000, graceMs: 2000 });
-    });
-    afterAll(async () => {
-      for (const p of procs) await p.kill("SIGTERM");
-      await server?.close();
-      for (const d of dirs) removeDirSafely(d);
-    });
-
-    const agentRow = (name: string) => server.db.prisma.agent.findFirst({ where: { name } });
+    const agentRow = (name: string) => server().db.prisma.agent.findFirst({ where: { name } });
     const running = async (id: string, agentId?: string) => {
       const b = await poll(
         `build ${id} to run with some log`,
-        () => server.build(id),
+        () => server().build(id),
         (b) => b.status === "RUNNING" && b.logBytes > 0 && (!agentId || b.agentId === agentId),
         60_000,
       );
@@ -62,28 +43,23 @@ export function describeAgentKilledFault(): void {
     };
 
     it("first loss requeues the build, the second ERRORs it (agent lost), each within 60 s", async () => {
-      const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-fault-killed-"));
-      dirs.push(workDir);
+      const workDir = tmpDir("kiln-fault-killed-");
       const first = spawnFakeAgent({
-        server: server.url,
-        token: await server.registrationToken(),
+        server: server().url,
+        token: await server().registrationToken(),
         workDir,
         name: "doomed",
         labels: FAKE,
       });
-      procs.push(first);
-      const { id } = await server.trpc.builds.create.mutate({
-        teamId: server.teamId,
-        request: { elements: ["fake-os"], arch: ARCH, skipBase: true, types: ["raw"] },
-        agentLabels: FAKE,
-      });
+      atEnd(() => first.kill("SIGTERM"));
+      const { id } = await server().queueBuild({ agentLabels: FAKE });
       const { agentId } = await running(id);
 
       await first.kill("SIGKILL");
       const t0 = Date.now();
       const requeued = await poll(
         "the build to leave RUNNING",
-        () => server.build(id),
+        () => server().build(id),
         (b) => b.status !== "RUNNING",
         LOSS_LIMIT_MS,
         100,
@@ -96,13 +72,18 @@ export function describeAgentKilledFault(): void {
         logBytes: 0,
       });
       // (waitingReason says "requeued: agent lost (…)" only until the next dispatch tick rewrites it.)
-      expect(await server.db.prisma.logChunk.count({ where: { buildId: id } })).toBe(0);
+      expect(await server().db.prisma.logChunk.count({ where: { buildId: id } })).toBe(0);
       expect((await agentRow("doomed"))?.state).toBe("OFFLINE");
 
       // Same agent, same work dir (its credentials), restarted: it drops the dead spool, reports
       // it, and gets the queued build again.
-      const second = spawnFakeAgent({ server: server.url, workDir, name: "doomed", labels: FAKE });
-      procs.push(second);
+      const second = spawnFakeAgent({
+        server: server().url,
+        workDir,
+        name: "doomed",
+        labels: FAKE,
+      });
+      atEnd(() => second.kill("SIGTERM"));
       await running(id, agentId!);
       const facts = JSON.parse((await agentRow("doomed"))!.hostFacts) as {
         recovered?: { workDirs: string[] };
@@ -111,7 +92,7 @@ export function describeAgentKilledFault(): void {
 
       await second.kill("SIGKILL");
       const t1 = Date.now();
-      const lost = await server.waitStatus(
+      const lost = await server().waitStatus(
         id,
         ["ERRORED", "SUCCEEDED", "FAILED", "CANCELLED", "QUEUED"],
         LOSS_LIMIT_MS,
@@ -129,37 +110,29 @@ export function describeAgentKilledFault(): void {
     it.skipIf(!!whyNoRoot)(
       "real kiln agent killed while a hook sleeps: the restarted agent removes its mounts and chroot processes and reports them",
       async () => {
-        const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-fault-root-"));
-        const cache = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-fault-cache-"));
-        dirs.push(workDir, cache);
+        const workDir = tmpDir("kiln-fault-root-");
+        const cache = tmpDir("kiln-fault-cache-");
         const env = {
           ELEMENTS_PATH: FIXTURE_ELEMENTS,
           DIB_IMAGE_CACHE: cache,
           KILN_LOG_LEVEL: "info",
         };
         const first = spawnKilnAgent({
-          server: server.url,
-          token: await server.registrationToken(),
+          server: server().url,
+          token: await server().registrationToken(),
           workDir,
           name: "root-doomed",
           labels: ENGINE,
           env,
         });
-        procs.push(first);
-        const { id } = await server.trpc.builds.create.mutate({
-          teamId: server.teamId,
-          ...SLEEP_BUILD,
-          agentLabels: ENGINE,
-        });
-        await poll(
-          "the install.d hook to sleep",
-          async () => (await server.downloadLog(id)).toString("latin1"),
-          (log) => log.includes("sleeping"),
-          60_000,
-          200,
-        ).catch((err: Error) => {
-          throw new Error(`${err.message}\nagent output:\n${first.output().slice(-3000)}`);
-        });
+        atEnd(() => first.kill("SIGTERM"));
+        const { id } = await server().queueBuild({ ...SLEEP_BUILD, agentLabels: ENGINE });
+        // The install.d hook sleeps.
+        await server()
+          .waitLogText(id, "sleeping", 60_000)
+          .catch((err: Error) => {
+            throw new Error(`${err.message}\nagent output:\n${first.output().slice(-3000)}`);
+          });
 
         await first.kill("SIGKILL");
         await poll(
@@ -173,16 +146,16 @@ export function describeAgentKilledFault(): void {
         expect(crashed.mounts.length, "the killed build left mounts").toBeGreaterThan(0);
         expect(crashed.chrooted.length, "the hook outlived its agent").toBeGreaterThan(0);
         // So the restarted agent is not handed the build again (this test is about its clean-up).
-        await server.trpc.builds.cancel.mutate({ buildId: id });
+        await server().trpc.builds.cancel.mutate({ buildId: id });
 
         const second = spawnKilnAgent({
-          server: server.url,
+          server: server().url,
           workDir,
           name: "root-doomed",
           labels: ENGINE,
           env,
         });
-        procs.push(second);
+        atEnd(() => second.kill("SIGTERM"));
         // The first life's HELLO reported an empty recovery; wait for the second life's.
         const spoolDir = path.join(workDir, "builds", id);
         const row = await poll(
@@ -200,7 +173,7 @@ export function describeAgentKilledFault(): void {
         // Every mount the crash left is reported as cleaned (teardown reports what it unmounted).
         for (const m of crashed.mounts) expect(recovered.mounts).toContain(m);
         expect(recovered.workDirs).toContain(spoolDir);
-        const final = await server.waitStatus(
+        const final = await server().waitStatus(
           id,
           ["CANCELLED", "ERRORED", "FAILED", "SUCCEEDED"],
           30_000,

@@ -8,15 +8,16 @@
  * and the other agent's build must be untouched: its connection never
  * dropped, its log byte for byte, its events, its SUCCEEDED status.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AGENT_REGISTER_PATH, ZRegisterResponse, type TRegisterRequest } from "@kiln/protocol";
 import { createFakeExecutor } from "../../apps/cli/src/agent/create-fake-executor.ts";
 import { createStreamingExecutor } from "./support/create-streaming-executor.ts";
 import { abuseFrames } from "./support/abuse-frames.ts";
 import { deliverAbuse, type TAbuser } from "./support/deliver-abuse.ts";
 import { noisyBuildScript } from "./support/noisy-build-script.ts";
-import { freshFetch, startFaultServer, type FaultServer } from "./support/start-fault-server.ts";
-import { ARCH, startTestAgent, type TestAgent } from "./support/start-test-agent.ts";
+import { freshFetch } from "./support/start-fault-server.ts";
+import { ARCH, startTestAgent } from "./support/start-test-agent.ts";
+import { useFaultServer } from "./support/use-fault-server.ts";
 
 const FRAMES = 10_000;
 const SEED = 20_260_501;
@@ -27,27 +28,18 @@ const ABUSERS = 4;
 /** Declares this fault's suite (run from agent-faults.test.ts, concurrently with the others). */
 export function describeMalformedFramesFault(): void {
   describe("10,000 random and malformed frames", () => {
-    let server: FaultServer;
-    const agents: TestAgent[] = [];
-
-    beforeAll(async () => {
-      // The product's default heartbeat (10 s): the victim notices a stalled server only after 30 s.
-      server = await startFaultServer();
-    });
-    afterAll(async () => {
-      for (const a of agents) await a.stop();
-      await server?.close();
-    });
+    // The product's default heartbeat (10 s): the victim notices a stalled server only after 30 s.
+    const { server, atEnd } = useFaultServer();
 
     async function register(name: string): Promise<TAbuser> {
       const body: TRegisterRequest = {
-        registrationToken: await server.registrationToken({ role: "abuser" }),
+        registrationToken: await server().registrationToken({ role: "abuser" }),
         name,
         arch: ARCH,
         version: "6.6.6",
         labels: {},
       };
-      const res = await freshFetch(`${server.url}${AGENT_REGISTER_PATH}`, {
+      const res = await freshFetch(`${server().url}${AGENT_REGISTER_PATH}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
@@ -57,26 +49,22 @@ export function describeMalformedFramesFault(): void {
     }
 
     function buildOn(role: string) {
-      return server.trpc.builds.create.mutate({
-        teamId: server.teamId,
-        request: { elements: ["fake-os"], arch: ARCH, skipBase: true, types: ["raw"] },
-        agentLabels: { role },
-      });
+      return server().queueBuild({ agentLabels: { role } });
     }
 
     it("server keeps serving, abusers are closed on cue, the other agent's build is untouched", async () => {
       // Logs until released, so its build spans the whole attack however long that takes.
       const streaming = createStreamingExecutor({ seed: 17 });
       const victim = startTestAgent({
-        server: server.url,
-        token: await server.registrationToken(),
+        server: server().url,
+        token: await server().registrationToken(),
         name: "victim",
         labels: { role: "victim" },
         executor: streaming,
       });
-      agents.push(victim);
+      atEnd(() => victim.stop());
       const { id } = await buildOn("victim");
-      const running = await server.waitStatus(id, ["RUNNING"], 60_000);
+      const running = await server().waitStatus(id, ["RUNNING"], 60_000);
       const abusers = await Promise.all(
         Array.from({ length: ABUSERS }, (_, i) => register(`abuser-${i}`)),
       );
@@ -89,7 +77,7 @@ export function describeMalformedFramesFault(): void {
       const spooledBefore = victim.spooledBytes(id);
       const t0 = Date.now();
       const report = await deliverAbuse({
-        server: server.url,
+        server: server().url,
         abusers,
         frames,
         maxBadFrames: MAX_BAD_FRAMES,
@@ -106,8 +94,8 @@ export function describeMalformedFramesFault(): void {
         expect(report.closes[code], `close ${code}`).toBeGreaterThan(0);
 
       // Still serving.
-      expect(server.child()?.exitCode, server.output().slice(-3000)).toBeNull();
-      const health = await freshFetch(`${server.url}/api/health`);
+      expect(server().child()?.exitCode, server().output().slice(-3000)).toBeNull();
+      const health = await freshFetch(`${server().url}/api/health`);
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ ok: true });
       // The attack overlapped the victim's build: it was running before and is still running.
@@ -116,43 +104,43 @@ export function describeMalformedFramesFault(): void {
 
       // A fresh agent registers and runs a build to the end.
       const fresh = startTestAgent({
-        server: server.url,
-        token: await server.registrationToken(),
+        server: server().url,
+        token: await server().registrationToken(),
         name: "fresh",
         labels: { role: "fresh" },
         executor: createFakeExecutor(noisyBuildScript({ lines: 300, durationMs: 500, seed: 23 })),
       });
-      agents.push(fresh);
+      atEnd(() => fresh.stop());
       const freshBuild = await buildOn("fresh");
-      const freshFinal = await server.waitStatus(
+      const freshFinal = await server().waitStatus(
         freshBuild.id,
         ["SUCCEEDED", "FAILED", "ERRORED", "CANCELLED"],
         60_000,
       );
       expect(freshFinal.status).toBe("SUCCEEDED");
       const freshLocal = await fresh.ended(freshBuild.id, 5000);
-      expect((await server.downloadLog(freshBuild.id)).equals(freshLocal.spoolLog!)).toBe(true);
+      expect((await server().downloadLog(freshBuild.id)).equals(freshLocal.spoolLog!)).toBe(true);
 
       // The victim: never disconnected, and its build is exactly what it sent.
       streaming.release();
-      const final = await server.waitStatus(
+      const final = await server().waitStatus(
         id,
         ["SUCCEEDED", "FAILED", "ERRORED", "CANCELLED"],
         60_000,
       );
-      expect(final.status, server.output().slice(-3000)).toBe("SUCCEEDED");
+      expect(final.status, server().output().slice(-3000)).toBe("SUCCEEDED");
       expect(final.agentId).toBe(running.agentId);
       expect(final.requeueCount).toBe(0);
       const local = await victim.ended(id, 5000);
-      const stored = await server.downloadLog(id);
+      const stored = await server().downloadLog(id);
       expect(
         stored.equals(local.spoolLog!),
         "the victim's stored log differs from its local log",
       ).toBe(true);
       expect(stored.includes("EVIL")).toBe(false);
-      const events = await server.events(id);
+      const events = await server().events(id);
       expect(events.map((e) => JSON.parse(e.data))).toEqual(local.spoolEvents!.map((e) => e.event));
-      expect(await server.db.prisma.artifact.count({ where: { buildId: id } })).toBe(0);
+      expect(await server().db.prisma.artifact.count({ where: { buildId: id } })).toBe(0);
       expect(final.manifest).toBeNull();
       expect(victim.messages.filter((m) => m.msg === "connected")).toHaveLength(1);
       expect(victim.messages.filter((m) => m.msg === "disconnected")).toHaveLength(0);

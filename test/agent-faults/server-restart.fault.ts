@@ -6,54 +6,37 @@
  * restarted server must not count its own downtime as the agent's silence
  * (it did, and lost the build, before mark-agents-offline took serverStartedAt).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createFakeExecutor } from "../../apps/cli/src/agent/create-fake-executor.ts";
 import { hasInvalidUtf8, noisyBuildScript } from "./support/noisy-build-script.ts";
-import { poll, startFaultServer, type FaultServer } from "./support/start-fault-server.ts";
-import { ARCH, startTestAgent, type TestAgent } from "./support/start-test-agent.ts";
+import { startTestAgent } from "./support/start-test-agent.ts";
+import { useFaultServer } from "./support/use-fault-server.ts";
 
 const DOWN_MS = 6000;
 
 /** Declares this fault's suite (run from agent-faults.test.ts, concurrently with the others). */
 export function describeServerRestartFault(): void {
   describe("server killed and restarted mid-build", () => {
-    let server: FaultServer;
-    let agent: TestAgent | undefined;
-
-    beforeAll(async () => {
-      // An agent silent for 3 s is OFFLINE, for 5 s its build is lost.
-      server = await startFaultServer({ heartbeatMs: 1000, graceMs: 2000 });
-    });
-    afterAll(async () => {
-      await agent?.stop();
-      await server?.close();
-    });
+    // An agent silent for 3 s is OFFLINE, for 5 s its build is lost.
+    const { server, atEnd } = useFaultServer({ heartbeatMs: 1000, graceMs: 2000 });
 
     it("completes the build with the stored log equal to the agent's, byte for byte", async () => {
       const started = Date.now();
-      agent = startTestAgent({
-        server: server.url,
-        token: await server.registrationToken(),
+      const agent = startTestAgent({
+        server: server().url,
+        token: await server().registrationToken(),
         name: "restart-agent",
         executor: createFakeExecutor(
           noisyBuildScript({ lines: 4000, durationMs: 12_000, linesPerPhase: 700, seed: 11 }),
         ),
         backoff: { baseMs: 200, maxMs: 1500 },
       });
-      const { id } = await server.trpc.builds.create.mutate({
-        teamId: server.teamId,
-        request: { elements: ["fake-os"], arch: ARCH, skipBase: true, types: ["raw"] },
-      });
-      await server.waitStatus(id, ["RUNNING"], 60_000);
+      atEnd(() => agent.stop());
+      const { id } = await server().queueBuild();
+      await server().waitStatus(id, ["RUNNING"], 60_000);
       // Mid-build: some of the log is stored, most is still to come.
-      const storedAtKill = await poll(
-        "part of the log to be stored",
-        async () => (await server.build(id)).logBytes,
-        (n) => n > 50_000,
-        60_000,
-        20,
-      );
-      await server.kill("SIGKILL");
+      const storedAtKill = await server().waitLogBytes(id, 50_000, 60_000, 20);
+      await server().kill("SIGKILL");
       const spooledAtKill = agent.spooledBytes(id);
       expect(agent.worker()?.running, "the build must still run when the server dies").toContain(
         id,
@@ -62,17 +45,17 @@ export function describeServerRestartFault(): void {
       // Down for longer than heartbeats plus grace; the agent retries and keeps spooling.
       await new Promise((r) => setTimeout(r, DOWN_MS));
       const spooledAtRestart = agent.spooledBytes(id);
-      await server.start();
+      await server().start();
 
-      const final = await server.waitStatus(
+      const final = await server().waitStatus(
         id,
         ["SUCCEEDED", "FAILED", "ERRORED", "CANCELLED"],
         60_000,
       );
-      expect(final.status, server.output().slice(-3000)).toBe("SUCCEEDED");
+      expect(final.status, server().output().slice(-3000)).toBe("SUCCEEDED");
       const local = await agent.ended(id, 10_000);
 
-      const stored = await server.downloadLog(id);
+      const stored = await server().downloadLog(id);
       const spool = local.spoolLog!;
       const written = Buffer.concat(local.written);
       expect(hasInvalidUtf8(written), "the log must hold invalid UTF-8").toBe(true);
@@ -83,10 +66,10 @@ export function describeServerRestartFault(): void {
       expect(final.logBytes).toBe(spool.length);
 
       // Events too: every one stored once, in order, as the agent spooled it.
-      const events = await server.events(id);
+      const events = await server().events(id);
       expect(events.map((e) => e.seq)).toEqual(local.spoolEvents!.map((e) => e.seq));
       expect(events.map((e) => JSON.parse(e.data))).toEqual(local.spoolEvents!.map((e) => e.event));
-      const hooks = await server.db.prisma.buildHook.count({ where: { buildId: id } });
+      const hooks = await server().db.prisma.buildHook.count({ where: { buildId: id } });
       expect(hooks).toBe(local.spoolEvents!.filter((e) => e.event.type === "hook.finished").length);
 
       // The outage really was mid-build: bytes were spooled while the server was down (they can

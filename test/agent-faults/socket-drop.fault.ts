@@ -7,37 +7,32 @@
  * and the build SUCCEEDED without being requeued. The server runs with the
  * product's default heartbeat (10 s) and grace (3 heartbeats).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createFakeExecutor } from "../../apps/cli/src/agent/create-fake-executor.ts";
 import { hasInvalidUtf8, noisyBuildScript } from "./support/noisy-build-script.ts";
 import { startCutProxy, type CutProxy } from "./support/start-cut-proxy.ts";
-import { poll, startFaultServer, type FaultServer } from "./support/start-fault-server.ts";
-import { ARCH, startTestAgent, type TestAgent } from "./support/start-test-agent.ts";
+import { poll } from "./support/start-fault-server.ts";
+import { startTestAgent } from "./support/start-test-agent.ts";
+import { useFaultServer } from "./support/use-fault-server.ts";
 
 const CUT_MS = 30_000;
 
 /** Declares this fault's suite (run from agent-faults.test.ts, concurrently with the others). */
 export function describeSocketDropFault(): void {
   describe("agent socket dropped for 30 s", () => {
-    let server: FaultServer;
+    const { server, atEnd } = useFaultServer({ tickMs: 1000 });
     let proxy: CutProxy;
-    let agent: TestAgent | undefined;
 
     beforeAll(async () => {
-      server = await startFaultServer({ tickMs: 1000 });
-      proxy = await startCutProxy({ host: "127.0.0.1", port: server.port });
-    });
-    afterAll(async () => {
-      await agent?.stop();
-      await proxy?.close();
-      await server?.close();
+      proxy = await startCutProxy({ host: "127.0.0.1", port: server().port });
+      atEnd(() => proxy.close());
     });
 
     it("loses nothing: log byte for byte, every event once, SUCCEEDED", async () => {
       const started = Date.now();
-      agent = startTestAgent({
+      const agent = startTestAgent({
         server: proxy.url,
-        token: await server.registrationToken(),
+        token: await server().registrationToken(),
         name: "drop-agent",
         // Long enough to keep logging through the whole cut and a little after it.
         executor: createFakeExecutor(
@@ -52,34 +47,27 @@ export function describeSocketDropFault(): void {
         // Reconnects keep trying through the cut; capped so the test does not wait out a 30 s backoff.
         backoff: { baseMs: 250, maxMs: 2000 },
       });
-      const { id } = await server.trpc.builds.create.mutate({
-        teamId: server.teamId,
-        request: { elements: ["fake-os"], arch: ARCH, skipBase: true, types: ["raw"] },
-      });
-      await server.waitStatus(id, ["RUNNING"], 60_000);
-      await poll(
-        "some log to be stored",
-        async () => (await server.build(id)).logBytes,
-        (n) => n > 0,
-        30_000,
-        50,
-      );
+      atEnd(() => agent.stop());
+      const { id } = await server().queueBuild();
+      await server().waitStatus(id, ["RUNNING"], 60_000);
+      await server().waitLogBytes(id, 0, 30_000, 50);
       await new Promise((r) => setTimeout(r, 1000));
 
       proxy.cut();
       const spooledAtCut = agent.spooledBytes(id);
-      const storedAtCut = (await server.build(id)).logBytes;
+      const storedAtCut = (await server().build(id)).logBytes;
       // The server notices the socket is gone (the agent goes OFFLINE) but keeps the build.
       await poll(
         "the agent to be OFFLINE",
         async () =>
-          (await server.db.prisma.agent.findFirstOrThrow({ where: { name: "drop-agent" } })).state,
+          (await server().db.prisma.agent.findFirstOrThrow({ where: { name: "drop-agent" } }))
+            .state,
         (s) => s === "OFFLINE",
         5000,
       );
       await new Promise((r) => setTimeout(r, CUT_MS));
       const spooledAtRestore = agent.spooledBytes(id);
-      const duringCut = await server.build(id);
+      const duringCut = await server().build(id);
       expect(
         agent.worker()?.running,
         "the build must still run when the line comes back",
@@ -89,27 +77,27 @@ export function describeSocketDropFault(): void {
       proxy.restore();
       const restoredAt = Date.now();
 
-      const final = await server.waitStatus(
+      const final = await server().waitStatus(
         id,
         ["SUCCEEDED", "FAILED", "ERRORED", "CANCELLED"],
         120_000,
       );
-      expect(final.status, server.output().slice(-3000)).toBe("SUCCEEDED");
+      expect(final.status, server().output().slice(-3000)).toBe("SUCCEEDED");
       const local = await agent.ended(id, 10_000);
       const spool = local.spoolLog!;
       expect(hasInvalidUtf8(spool)).toBe(true);
       expect(spool.equals(Buffer.concat(local.written))).toBe(true);
 
-      const stored = await server.downloadLog(id);
+      const stored = await server().downloadLog(id);
       expect(stored.length).toBe(spool.length);
       expect(stored.equals(spool), "stored log differs from the agent's local log").toBe(true);
 
-      const events = await server.events(id);
+      const events = await server().events(id);
       const spooled = local.spoolEvents!;
       expect(events.map((e) => e.seq)).toEqual(spooled.map((e) => e.seq));
       expect(events.map((e) => JSON.parse(e.data))).toEqual(spooled.map((e) => e.event));
       const hookEvents = spooled.filter((e) => e.event.type === "hook.finished");
-      expect(await server.db.prisma.buildHook.count({ where: { buildId: id } })).toBe(
+      expect(await server().db.prisma.buildHook.count({ where: { buildId: id } })).toBe(
         hookEvents.length,
       );
       const timings = JSON.parse(final.phaseTimings ?? "{}") as Record<string, number>;

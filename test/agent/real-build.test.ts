@@ -16,8 +16,6 @@
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createTRPCClient, httpLink } from "@trpc/client";
@@ -26,7 +24,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
 import type { Logger } from "@kiln/engine/logger";
 import type { ServerDeps } from "@kiln/server/context";
-import { createAgentGateway, type AgentGateway } from "@kiln/server/gateway/create-agent-gateway";
 import type { AppRouter } from "@kiln/server/routers/app-router";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
 import { createFixture, type TFixture } from "@kiln/server/services/builds/test-fixture";
@@ -37,13 +34,17 @@ import {
 } from "@kiln/server/services/catalogs/manage-catalogs";
 import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
-import type { AgentWorker } from "../../apps/cli/src/agent/agent-worker.ts";
 import type { BuildExecutor } from "../../apps/cli/src/agent/build-executor.ts";
 import { createEngineExecutor } from "../../apps/cli/src/agent/create-engine-executor.ts";
-import { runAgent } from "../../apps/cli/src/agent/run-agent.ts";
-import { handleApi } from "../../apps/dashboard/src/server/handle-api.ts";
-import { sendFetchResponse, toFetchRequest } from "../../apps/dashboard/src/server/http-bridge.ts";
+import {
+  runTestAgent,
+  type TTestAgentRun,
+} from "../../apps/cli/src/agent/testing/run-test-agent.ts";
 import { canBuild, FIXTURE_ELEMENTS, leftovers } from "../pipeline/fake-build.ts";
+import {
+  startApiServer,
+  type TApiServer,
+} from "../../apps/dashboard/src/server/testing/start-api-server.ts";
 
 const why = canBuild();
 if (why) console.warn(`test/agent/real-build.test.ts skipped: ${why}`);
@@ -81,16 +82,14 @@ describe.skipIf(why)(
   () => {
     let f: TFixture;
     let deps: ServerDeps;
-    let gateway: AgentGateway;
+    let api: TApiServer;
     let builtinSha256: string;
-    let server: Server;
     let base: string;
     let tmp: string;
     let agentDir: string;
     let apiToken: string;
     let trpc: ReturnType<typeof createTRPCClient<AppRouter>>;
-    let worker: AgentWorker | undefined;
-    let agentDone: Promise<void>;
+    let agent: TTestAgentRun | undefined;
     const opsLog: string[] = [];
     /** buildId → artifact file name → sha256 of the file on the agent, hashed before upload. */
     const agentSide = new Map<string, Map<string, string>>();
@@ -111,20 +110,8 @@ describe.skipIf(why)(
       // What bootstrap.ts does at start: the built-in directory becomes the `builtin` catalog.
       builtinSha256 = (await registerBuiltinCatalog(deps)).version.sha256;
 
-      gateway = createAgentGateway(deps, { heartbeatIntervalMs: 5000 });
-      server = createServer((req, res) => {
-        if (gateway.handleRequest(req, res)) return;
-        const request = toFetchRequest(req, `http://${req.headers.host ?? "localhost"}`, res);
-        handleApi(deps, request, req.socket.remoteAddress)
-          .then((response) => sendFetchResponse(res, response))
-          .catch(() => {
-            if (!res.headersSent) res.writeHead(500);
-            res.end();
-          });
-      });
-      gateway.attach(server);
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      api = await startApiServer({ deps, gateway: { heartbeatIntervalMs: 5000 } });
+      base = api.url;
 
       const created = await createApiToken(deps, null, {
         userId: f.users.admin.userId,
@@ -170,34 +157,28 @@ describe.skipIf(why)(
         },
       };
       const { token } = await createRegistrationToken(deps, f.users.admin, {});
-      agentDone = runAgent({
+      agent = runTestAgent({
         server: base,
         token,
         workDir: agentDir,
         name: "real-agent",
-        labels: {},
-        capacity: 1,
         executor,
         logger: agentLogger,
         backoff: { baseMs: 50, maxMs: 500 },
         flushMs: 50,
-        onWorker: (w) => (worker = w),
       });
-      agentDone.catch(() => undefined);
       await waitFor(
-        () => gateway.connected().length === 1,
+        () => api.gateway.connected().length === 1,
         15_000,
         () => opsLog.join("\n"),
       );
     });
 
     afterAll(async () => {
-      await worker?.stop();
+      await agent?.worker()?.stop();
       // A worker that never started (registration failed) has nothing to stop; don't hang on it.
-      await Promise.race([agentDone?.catch(() => undefined), sleep(5000)]);
-      await gateway?.close();
-      server?.closeAllConnections();
-      await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+      await Promise.race([agent?.done.catch(() => undefined), sleep(5000)]);
+      await api?.close();
       await f?.close();
       if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     });

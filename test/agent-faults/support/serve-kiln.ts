@@ -9,7 +9,6 @@
  * Usage: node --import tsx serve-kiln.ts '<TServeKilnConfig as JSON>'
  * Prints "ready" on stdout once listening; operational log lines go to stderr.
  */
-import { createServer } from "node:http";
 import path from "node:path";
 import { createDirectoryArtifactStore } from "@kiln/db/artifact-store";
 import { createDb } from "@kiln/db/client";
@@ -17,15 +16,7 @@ import { migrateDatabase } from "@kiln/db/migrate";
 import type { Logger } from "@kiln/engine/logger";
 import type { ServerDeps } from "@kiln/server/context";
 import { EventBus } from "@kiln/server/event-bus";
-import { createAgentGateway } from "@kiln/server/gateway/create-agent-gateway";
-import { BUILDS_TOPIC } from "@kiln/server/services/builds/build-topics";
-import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
-import { markAgentsOffline } from "@kiln/server/services/dispatch/mark-agents-offline";
-import { handleApi } from "../../../apps/dashboard/src/server/handle-api.ts";
-import {
-  sendFetchResponse,
-  toFetchRequest,
-} from "../../../apps/dashboard/src/server/http-bridge.ts";
+import { startApiServer } from "../../../apps/dashboard/src/server/testing/start-api-server.ts";
 
 export interface TServeKilnConfig {
   /** file:… SQLite URL (migrated here on every start, a no-op after the first). */
@@ -76,55 +67,22 @@ const deps: ServerDeps = {
   now: () => new Date(),
 };
 
-const gateway = createAgentGateway(deps, {
-  ...(config.heartbeatMs ? { heartbeatIntervalMs: config.heartbeatMs } : {}),
-});
-const server = createServer((req, res) => {
-  if (gateway.handleRequest(req, res)) return;
-  const request = toFetchRequest(req, `http://127.0.0.1:${config.port}`);
-  handleApi(deps, request, req.socket.remoteAddress)
-    .then((response) => sendFetchResponse(res, response))
-    .catch((err: unknown) => {
-      logger.error("API request failed", { err: String(err) });
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
-});
-gateway.attach(server);
-
-const heartbeatMs = config.heartbeatMs ?? 10_000;
-// As the dashboard's bootstrap: agents' silence counts from this process's start, not across a restart.
-const serverStartedAt = new Date();
-let ticking = false;
-async function tick(): Promise<void> {
-  if (ticking) return;
-  ticking = true;
-  try {
-    await markAgentsOffline(deps, {
-      heartbeatMs,
-      serverStartedAt,
+const { gateway } = await startApiServer({
+  deps,
+  port: config.port,
+  ...(config.heartbeatMs ? { gateway: { heartbeatIntervalMs: config.heartbeatMs } } : {}),
+  // Offline marking and dispatch on the test's tick; a new build is dispatched at once.
+  dispatch: {
+    everyMs: config.tickMs,
+    afterChangeMs: 50,
+    offline: {
+      heartbeatMs: config.heartbeatMs ?? 10_000,
       ...(config.graceMs !== undefined ? { graceMs: config.graceMs } : {}),
-    });
-    await dispatchQueued(deps);
-  } catch (err) {
-    logger.error("tick failed", { err: String(err) });
-  } finally {
-    ticking = false;
-  }
-}
-setInterval(() => void tick(), config.tickMs);
-// A new build is dispatched at once, as the dashboard's bootstrap does.
-let pending: NodeJS.Timeout | undefined;
-deps.bus.subscribe(BUILDS_TOPIC, () => {
-  pending ??= setTimeout(() => {
-    pending = undefined;
-    dispatchQueued(deps).catch((err: unknown) => logger.error("dispatch", { err: String(err) }));
-  }, 50);
+    },
+  },
 });
 
 process.on("SIGTERM", () => {
   void gateway.close().finally(() => process.exit(0));
 });
-
-await new Promise<void>((resolve) => server.listen(config.port, "127.0.0.1", resolve));
 process.stdout.write("ready\n");

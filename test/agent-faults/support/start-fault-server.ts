@@ -19,9 +19,11 @@ import { silentLogger } from "@kiln/engine/logger";
 import type { ServerDeps } from "@kiln/server/context";
 import { EventBus } from "@kiln/server/event-bus";
 import type { AppRouter } from "@kiln/server/routers/app-router";
+import type { TCreateBuildInput } from "@kiln/server/services/builds/create-build";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
 import { FIXTURE_ELEMENTS } from "../../pipeline/fake-build.ts";
 import type { TServeKilnConfig } from "./serve-kiln.ts";
+import { ARCH } from "./start-test-agent.ts";
 
 const SERVE_SCRIPT = path.join(import.meta.dirname, "serve-kiln.ts");
 const REPO_ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
@@ -36,6 +38,9 @@ export interface FaultServerOptions {
 }
 
 export type TBuildRow = Awaited<ReturnType<Db["prisma"]["build"]["findUniqueOrThrow"]>>;
+
+/** An ad-hoc build of the seeded team; `request` defaults to a fake-os raw image for this arch. */
+export type TFaultBuild = Partial<Omit<Extract<TCreateBuildInput, { teamId: string }>, "teamId">>;
 
 export interface FaultServer {
   url: string;
@@ -57,6 +62,12 @@ export interface FaultServer {
   kill(signal?: NodeJS.Signals): Promise<void>;
   registrationToken(labels?: Record<string, string>): Promise<string>;
   build(id: string): Promise<TBuildRow>;
+  /** Queues an ad-hoc build through tRPC. */
+  queueBuild(o?: TFaultBuild): Promise<{ id: string }>;
+  /** Polls until more than `bytes` of the build's log are stored; returns how many are. */
+  waitLogBytes(id: string, bytes: number, timeoutMs: number, everyMs: number): Promise<number>;
+  /** Polls the downloaded log until it holds `text`. */
+  waitLogText(id: string, text: string, timeoutMs: number): Promise<string>;
   /** Polls until the build's status is one of `statuses`; returns the row. */
   waitStatus(id: string, statuses: string[], timeoutMs: number): Promise<TBuildRow>;
   /** GET /api/builds/:id/log, as bytes. */
@@ -246,6 +257,12 @@ export async function startFaultServer(o: FaultServerOptions = {}): Promise<Faul
     return p.build.findUniqueOrThrow({ where: { id } });
   }
 
+  async function downloadLog(id: string): Promise<Buffer> {
+    const res = await freshFetch(`${url}/api/builds/${id}/log`, { headers: { authorization } });
+    if (!res.ok) throw new Error(`GET log: HTTP ${res.status}: ${await res.text()}`);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
   await start();
   return {
     url,
@@ -263,6 +280,28 @@ export async function startFaultServer(o: FaultServerOptions = {}): Promise<Faul
       return (await trpc.agents.createRegistrationToken.mutate({ labels })).token;
     },
     build,
+    queueBuild: (o = {}) =>
+      trpc.builds.create.mutate({
+        teamId: team.id,
+        request: { elements: ["fake-os"], arch: ARCH, skipBase: true, types: ["raw"] },
+        ...o,
+      }),
+    waitLogBytes: (id, bytes, timeoutMs, everyMs) =>
+      poll(
+        `more than ${bytes} B of build ${id}'s log to be stored`,
+        async () => (await build(id)).logBytes,
+        (n) => n > bytes,
+        timeoutMs,
+        everyMs,
+      ),
+    waitLogText: (id, text, timeoutMs) =>
+      poll(
+        `build ${id}'s log to show '${text}'`,
+        async () => (await downloadLog(id)).toString("latin1"),
+        (log) => log.includes(text),
+        timeoutMs,
+        200,
+      ),
     waitStatus: (id, statuses, timeoutMs) =>
       poll(
         `build ${id} to be ${statuses.join("/")}`,
@@ -270,11 +309,7 @@ export async function startFaultServer(o: FaultServerOptions = {}): Promise<Faul
         (b) => statuses.includes(b.status),
         timeoutMs,
       ),
-    async downloadLog(id) {
-      const res = await freshFetch(`${url}/api/builds/${id}/log`, { headers: { authorization } });
-      if (!res.ok) throw new Error(`GET log: HTTP ${res.status}: ${await res.text()}`);
-      return Buffer.from(await res.arrayBuffer());
-    },
+    downloadLog,
     async events(id) {
       return p.buildEvent.findMany({
         where: { buildId: id },

@@ -1,64 +1,27 @@
 import { createHash } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { silentLogger } from "@kiln/engine/logger";
-import type { TAgentToServer, TServerToAgent } from "@kiln/protocol";
-import { SAMPLE_SERVER_MESSAGES } from "@kiln/protocol/testing/sample-messages";
-import type { AgentWorker } from "./agent-worker.ts";
-import { createFakeExecutor, type TFakeStep } from "./create-fake-executor.ts";
-import { runAgent } from "./run-agent.ts";
-import { startFakeAgentServer, type FakeAgentServer } from "./testing/fake-agent-server.ts";
+import { describe, expect, it } from "vitest";
+import type { TAgentToServer } from "@kiln/protocol";
+import type { TFakeStep } from "./create-fake-executor.ts";
+import { fakeAssign, type FakeAgentServer } from "./testing/fake-agent-server.ts";
+import { useAgentHarness } from "./testing/use-agent-harness.ts";
 
-const GOOD = "kiln_reg_good_token_0123456789";
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const harness = useAgentHarness();
 
 async function setup(script: TFakeStep[]) {
-  const s = await startFakeAgentServer({ registrationToken: GOOD });
-  cleanups.push(() => s.close());
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-agent-art-"));
-  cleanups.push(() => fs.rmSync(workDir, { recursive: true, force: true }));
-  let worker: AgentWorker | undefined;
-  const done = runAgent({
-    server: s.url,
-    token: GOOD,
-    workDir,
+  const s = await harness.server();
+  harness.agent(s, script, {
+    workDir: harness.tmpDir("kiln-agent-art-"),
     name: "art-agent",
-    labels: {},
-    capacity: 1,
-    executor: createFakeExecutor(script),
-    logger: silentLogger,
-    backoff: { baseMs: 20, maxMs: 100 },
     uploadBackoff: { baseMs: 10, maxMs: 40 },
-    flushMs: 20,
     skipCleanup: true,
-    onWorker: (w) => (worker = w),
-  });
-  done.catch(() => undefined);
-  cleanups.push(async () => {
-    await worker?.stop();
-    await done.catch(() => undefined);
   });
   await s.waitFor((m) => m.type === "HELLO");
   return s;
 }
 
-function assign(s: FakeAgentServer, buildId: string): TServerToAgent<"ASSIGN"> {
-  return {
-    type: "ASSIGN",
-    v: 1,
-    buildId,
-    number: 1,
-    request: SAMPLE_SERVER_MESSAGES.ASSIGN.request,
-    env: [],
-    elementsPath: [],
-    artifactUploadUrl: `${s.url}/api/agents/builds/${buildId}/artifacts/`,
-  };
-}
+/** With an absolute upload URL (the relative one is the catalog tests'). */
+const assign = (s: FakeAgentServer, buildId: string) =>
+  fakeAssign(buildId, { artifactUploadUrl: `${s.url}/api/agents/builds/${buildId}/artifacts/` });
 
 const sha = (b: string) => createHash("sha256").update(b).digest("hex");
 const typesOf = (s: FakeAgentServer, buildId: string) =>

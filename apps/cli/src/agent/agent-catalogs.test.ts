@@ -1,29 +1,16 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { silentLogger } from "@kiln/engine/logger";
-import type { TAgentToServer, TServerToAgent } from "@kiln/protocol";
-import { SAMPLE_SERVER_MESSAGES } from "@kiln/protocol/testing/sample-messages";
+import { describe, expect, it } from "vitest";
+import type { TAgentToServer } from "@kiln/protocol";
 import { hashElementTree } from "@kiln/server/services/catalogs/hash-element-tree";
-import type { AgentWorker } from "./agent-worker.ts";
-import { createFakeExecutor, type FakeExecutor } from "./create-fake-executor.ts";
-import { runAgent } from "./run-agent.ts";
-import { startFakeAgentServer, type FakeAgentServer } from "./testing/fake-agent-server.ts";
+import type { FakeExecutor } from "./create-fake-executor.ts";
+import { fakeAssign, type FakeAgentServer } from "./testing/fake-agent-server.ts";
+import { useAgentHarness } from "./testing/use-agent-harness.ts";
 
-const GOOD = "kiln_reg_good_token_0123456789";
 const LIMITS = { maxArchiveBytes: 1e9, maxTreeBytes: 1e9, maxEntries: 1e5 };
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-function tmp(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-agent-cat-"));
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const harness = useAgentHarness();
+const tmp = () => harness.tmpDir("kiln-agent-cat-");
 
 /** A one-element catalog packed like the server packs it; returns its tree sha256 and tarball. */
 async function catalog(marker: string): Promise<{ sha256: string; tgz: Buffer }> {
@@ -39,46 +26,20 @@ async function catalog(marker: string): Promise<{ sha256: string; tgz: Buffer }>
 }
 
 async function setup(catalogs: Map<string, Buffer>) {
-  const s = await startFakeAgentServer({ registrationToken: GOOD, catalogs });
-  cleanups.push(() => s.close());
-  const workDir = tmp();
-  const executor = createFakeExecutor([]);
-  let worker: AgentWorker | undefined;
-  const done = runAgent({
-    server: s.url,
-    token: GOOD,
-    workDir,
+  const s = await harness.server({ catalogs });
+  const { workDir, executor } = harness.agent(s, [], {
+    workDir: tmp(),
     name: "cat-agent",
-    labels: {},
-    capacity: 1,
-    executor,
-    logger: silentLogger,
-    backoff: { baseMs: 20, maxMs: 100 },
-    flushMs: 20,
     skipCleanup: true,
-    onWorker: (w) => (worker = w),
-  });
-  done.catch(() => undefined);
-  cleanups.push(async () => {
-    await worker?.stop();
-    await done.catch(() => undefined);
   });
   await s.waitFor((m) => m.type === "HELLO");
   return { s, workDir, executor };
 }
 
-function assign(buildId: string, sha256: string): TServerToAgent<"ASSIGN"> {
-  return {
-    type: "ASSIGN",
-    v: 1,
-    buildId,
-    number: 1,
-    request: SAMPLE_SERVER_MESSAGES.ASSIGN.request,
-    env: [],
+const assign = (buildId: string, sha256: string) =>
+  fakeAssign(buildId, {
     elementsPath: [{ name: "team", sha256, url: `/api/agents/catalogs/${sha256}` }],
-    artifactUploadUrl: `/api/agents/builds/${buildId}/artifacts/`,
-  };
-}
+  });
 
 async function finished(s: FakeAgentServer, buildId: string) {
   return (await s.waitFor(

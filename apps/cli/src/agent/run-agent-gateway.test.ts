@@ -1,19 +1,15 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
-import { silentLogger } from "@kiln/engine/logger";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
 import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
 import { createFixture, type TFixture } from "@kiln/server/services/builds/test-fixture";
-import { createAgentGateway, type AgentGateway } from "@kiln/server/gateway/create-agent-gateway";
-import type { AgentWorker } from "./agent-worker.ts";
+import { startGatewayServer, type TGatewayServer } from "@kiln/server/testing/start-gateway-server";
 import { createFakeExecutor } from "./create-fake-executor.ts";
-import { runAgent } from "./run-agent.ts";
+import { runTestAgent } from "./testing/run-test-agent.ts";
 
 // SQLite always; PostgreSQL too when KILN_TEST_DATABASE_URL names one.
 const providers = testProviders(process.env.KILN_TEST_DATABASE_URL).filter(
@@ -22,29 +18,19 @@ const providers = testProviders(process.env.KILN_TEST_DATABASE_URL).filter(
 
 describe.each(providers)("kiln agent against the real gateway ($provider)", (provider) => {
   let f: TFixture;
-  let gateway: AgentGateway;
-  let server: Server;
-  let base: string;
+  let gw: TGatewayServer;
   let workDir: string;
   const run = it.skipIf(!!provider.skipReason);
 
   beforeAll(async () => {
     if (provider.skipReason) return;
     f = await createFixture(provider);
-    gateway = createAgentGateway(f.deps, { heartbeatIntervalMs: 5000 });
-    server = createServer((req, res) => {
-      if (!gateway.handleRequest(req, res)) res.writeHead(404).end();
-    });
-    gateway.attach(server);
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    gw = await startGatewayServer({ deps: f.deps, gateway: { heartbeatIntervalMs: 5000 } });
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-agent-gw-"));
   });
   afterAll(async () => {
     if (provider.skipReason) return;
-    await gateway.close();
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    await gw.close();
     await f.close();
     fs.rmSync(workDir, { recursive: true, force: true });
   });
@@ -52,28 +38,20 @@ describe.each(providers)("kiln agent against the real gateway ($provider)", (pro
   run("a dispatched build's artifact and manifest land in the store and the db", async () => {
     const image = Buffer.from("real-gateway-image-".repeat(3000));
     const { token } = await createRegistrationToken(f.deps, f.users.admin, {});
-    let worker: AgentWorker | undefined;
-    const done = runAgent({
-      server: base,
+    const agent = runTestAgent({
+      server: gw.url,
       token,
       workDir,
       name: "gw-agent",
-      labels: {},
-      capacity: 1,
       executor: createFakeExecutor([
         { log: "hello from the agent\n" },
         { artifact: { fileName: "image.qcow2", content: image, kind: "qcow2" } },
         { packages: [{ name: "bash", version: "5.2", arch: "amd64" }] },
       ]),
-      logger: silentLogger,
-      backoff: { baseMs: 20, maxMs: 100 },
-      flushMs: 20,
       skipCleanup: true,
-      onWorker: (w) => (worker = w),
     });
-    done.catch(() => undefined);
     try {
-      await expect.poll(() => gateway.connected().length, { timeout: 5000 }).toBe(1);
+      await expect.poll(() => gw.gateway.connected().length, { timeout: 5000 }).toBe(1);
       const { id } = await f.caller(f.users.alice).builds.create({
         teamId: f.teamA,
         request: { elements: ["ubuntu", "vm"], arch: "amd64" },
@@ -101,8 +79,7 @@ describe.each(providers)("kiln agent against the real gateway ($provider)", (pro
       const build = await f.db.prisma.build.findUniqueOrThrow({ where: { id } });
       expect(build.manifest).toContain("bash");
     } finally {
-      await worker?.stop();
-      await done.catch(() => undefined);
+      await agent.stop();
     }
   });
 });

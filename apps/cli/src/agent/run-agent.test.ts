@@ -1,80 +1,33 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { silentLogger } from "@kiln/engine/logger";
+import { describe, expect, it } from "vitest";
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
-import { CLOSE_CODES, type TAgentToServer, type TServerToAgent } from "@kiln/protocol";
-import { SAMPLE_SERVER_MESSAGES } from "@kiln/protocol/testing/sample-messages";
+import { CLOSE_CODES, type TAgentToServer } from "@kiln/protocol";
 import { exitCodeFor } from "../exit-codes.ts";
 import { AgentFatalError } from "./agent-connection.ts";
-import type { AgentWorker } from "./agent-worker.ts";
-import { createFakeExecutor, type TFakeStep } from "./create-fake-executor.ts";
+import type { TFakeStep } from "./create-fake-executor.ts";
 import { CREDENTIALS_FILE } from "./register-agent.ts";
-import { runAgent } from "./run-agent.ts";
-import { startFakeAgentServer, type FakeAgentServer } from "./testing/fake-agent-server.ts";
+import { fakeAssign, type FakeAgentServer } from "./testing/fake-agent-server.ts";
+import { useAgentHarness } from "./testing/use-agent-harness.ts";
 
-const GOOD = "kiln_reg_good_token_0123456789";
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-function tmp(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-agent-"));
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function server(opts: Parameters<typeof startFakeAgentServer>[0] = {}) {
-  const s = await startFakeAgentServer({ registrationToken: GOOD, ...opts });
-  cleanups.push(() => s.close());
-  return s;
-}
+const harness = useAgentHarness();
+const tmp = () => harness.tmpDir();
+const server = harness.server;
 
 function startAgent(
   s: FakeAgentServer,
   script: TFakeStep[],
   extra: { workDir?: string; token?: string; capacity?: number } = {},
 ) {
-  const executor = createFakeExecutor(script);
-  let worker: AgentWorker | undefined;
-  const workDir = extra.workDir ?? tmp();
-  const done = runAgent({
-    server: s.url,
-    token: extra.token ?? GOOD,
-    workDir,
-    name: "test-agent",
-    labels: { pool: "ci" },
-    capacity: extra.capacity ?? 1,
-    executor,
-    logger: silentLogger,
-    backoff: { baseMs: 20, maxMs: 100 },
-    flushMs: 20,
-    onWorker: (w) => (worker = w),
-  });
-  done.catch(() => undefined);
-  cleanups.push(async () => {
-    await worker?.stop();
-    await done.catch(() => undefined);
-  });
-  return { executor, done, workDir, worker: () => worker! };
+  // Without skipCleanup: these tests see the crash clean-up's report in HELLO.
+  return harness.agent(s, script, { labels: { pool: "ci" }, ...extra });
 }
 
 const ev = (name: string): TBuildEvent => ({ type: "step", t: 1, name });
 
-function assign(buildId: string): TServerToAgent<"ASSIGN"> {
-  return {
-    type: "ASSIGN",
-    v: 1,
-    buildId,
-    number: 1,
-    request: SAMPLE_SERVER_MESSAGES.ASSIGN.request,
-    env: [],
-    elementsPath: [],
-    artifactUploadUrl: "http://127.0.0.1/upload/",
-  };
-}
+// No uploads here: the URL only has to be one.
+const assign = (buildId: string) =>
+  fakeAssign(buildId, { artifactUploadUrl: "http://127.0.0.1/upload/" });
 
 const is =
   <K extends TAgentToServer["type"]>(type: K, buildId?: string) =>
@@ -111,7 +64,7 @@ describe("kiln agent against a fake server", () => {
     const workDir = tmp();
     const first = startAgent(s, [], { workDir });
     await s.waitFor(is("HELLO"));
-    await first.worker().stop();
+    await first.worker()!.stop();
     fs.mkdirSync(path.join(workDir, "builds", "old-build", "spool"), { recursive: true });
     s.frames.length = 0;
     startAgent(s, [], { workDir, token: "kiln_reg_used_up_token_00000" });

@@ -1,6 +1,4 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
 import { CLOSE_CODES, encodeLogData, type TAgentToServer } from "@kiln/protocol";
@@ -8,7 +6,7 @@ import type { TBuildEvent } from "@kiln/engine/pipeline/events";
 import { createRegistrationToken } from "../services/agents/create-registration-token.ts";
 import { dispatchQueued } from "../services/dispatch/dispatch-queued.ts";
 import { createFixture, type TFixture } from "../services/builds/test-fixture.ts";
-import { createAgentGateway, type AgentGateway } from "./create-agent-gateway.ts";
+import { startGatewayServer, type TGatewayServer } from "../testing/start-gateway-server.ts";
 import { connectSocket, FakeAgent, hello, registerOverHttp } from "./fake-agent.ts";
 import { SHA256_HEADER } from "./agent-http.ts";
 
@@ -16,27 +14,19 @@ const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
 
 describe.each(providers)("agent gateway on $provider", (provider) => {
   let f: TFixture;
-  let gateway: AgentGateway;
-  let server: Server;
+  let gw: TGatewayServer;
   let base: string;
   const run = it.skipIf(!!provider.skipReason);
 
   beforeAll(async () => {
     if (provider.skipReason) return;
     f = await createFixture(provider);
-    gateway = createAgentGateway(f.deps, { heartbeatIntervalMs: 5000 });
-    server = createServer((req, res) => {
-      if (!gateway.handleRequest(req, res)) res.writeHead(404).end();
-    });
-    gateway.attach(server);
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    gw = await startGatewayServer({ deps: f.deps, gateway: { heartbeatIntervalMs: 5000 } });
+    base = gw.url;
   });
   afterAll(async () => {
     if (provider.skipReason) return;
-    await gateway.close();
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    await gw.close();
     await f.close();
   });
 

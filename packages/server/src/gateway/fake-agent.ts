@@ -15,10 +15,12 @@ import {
 } from "@kiln/protocol";
 import { WebSocket } from "ws";
 
+/** POST /api/agents/register as an x86_64 agent with `labels` (default: disk=ssd). */
 export async function registerOverHttp(
   base: string,
   token: string,
   name: string,
+  labels: Record<string, string> = { disk: "ssd" },
 ): Promise<{ status: number; body: TRegisterResponse & { error?: string } }> {
   const res = await fetch(`${base}${AGENT_REGISTER_PATH}`, {
     method: "POST",
@@ -28,7 +30,7 @@ export async function registerOverHttp(
       name,
       arch: "x86_64",
       version: "0.1.0",
-      labels: { disk: "ssd" },
+      labels,
     }),
   });
   return { status: res.status, body: (await res.json()) as never };

@@ -17,8 +17,34 @@ import {
   type TAgentToServer,
   type TServerToAgent,
 } from "@kiln/protocol";
+import { SAMPLE_SERVER_MESSAGES } from "@kiln/protocol/testing/sample-messages";
+
+/**
+ * An ASSIGN of `buildId` with the sample request, no env or catalogs, and the
+ * gateway's relative upload URL; `over` replaces fields.
+ */
+export function fakeAssign(
+  buildId: string,
+  over: Partial<TServerToAgent<"ASSIGN">> = {},
+): TServerToAgent<"ASSIGN"> {
+  return {
+    type: "ASSIGN",
+    v: 1,
+    buildId,
+    number: 1,
+    request: SAMPLE_SERVER_MESSAGES.ASSIGN.request,
+    env: [],
+    elementsPath: [],
+    artifactUploadUrl: `/api/agents/builds/${buildId}/artifacts/`,
+    ...over,
+  };
+}
+
+/** The registration token a fake server accepts unless told another. */
+export const FAKE_REGISTRATION_TOKEN = "kiln_reg_good_token_0123456789";
 
 export interface FakeServerOptions {
+  /** The one token registration accepts (default FAKE_REGISTRATION_TOKEN). */
   registrationToken?: string;
   heartbeatIntervalMs?: number;
   /** Answer BUILD_FINISHED with BUILD_FINISHED_ACK (default true). */
@@ -70,7 +96,7 @@ export interface FakeAgentServer {
 }
 
 export async function startFakeAgentServer(o: FakeServerOptions = {}): Promise<FakeAgentServer> {
-  const token = o.registrationToken ?? "kiln_reg_good_token_0123456789";
+  const token = o.registrationToken ?? FAKE_REGISTRATION_TOKEN;
   const secret = "agent-secret-0123456789abcdef";
   const chunks = new Map<string, Map<number, Buffer>>();
   const events = new Map<string, Map<number, unknown>>();

@@ -7,25 +7,17 @@
  * cancelled). Not a test file itself.
  */
 import fs from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { TTestProvider } from "@kiln/db/testing";
-import { silentLogger } from "@kiln/engine/logger";
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
-import { createAgentGateway } from "@kiln/server/gateway/create-agent-gateway";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
-import { BUILDS_TOPIC } from "@kiln/server/services/builds/build-topics";
 import { createFixture, type TFixture } from "@kiln/server/services/builds/test-fixture";
-import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
-import { handleApi } from "../../../../dashboard/src/server/handle-api.ts";
-import { sendFetchResponse, toFetchRequest } from "../../../../dashboard/src/server/http-bridge.ts";
-import type { AgentWorker } from "../../agent/agent-worker.ts";
+import { startApiServer } from "../../../../dashboard/src/server/testing/start-api-server.ts";
 import type { BuildExecutor } from "../../agent/build-executor.ts";
 import { createFakeExecutor, type TFakeStep } from "../../agent/create-fake-executor.ts";
-import { runAgent } from "../../agent/run-agent.ts";
+import { runTestAgent } from "../../agent/testing/run-test-agent.ts";
 
 /** The artifact every `ok` build produces. */
 export const OK_IMAGE = Buffer.from("kiln-remote-test-image\n".repeat(4096));
@@ -92,32 +84,13 @@ function routingExecutor(): BuildExecutor {
 
 export async function startRemoteTestServer(provider: TTestProvider): Promise<RemoteTestServer> {
   const f = await createFixture(provider);
-  const gateway = createAgentGateway(f.deps, { heartbeatIntervalMs: 5000 });
-  const server: Server = createServer((req, res) => {
-    if (gateway.handleRequest(req, res)) return;
-    const request = toFetchRequest(req, `http://${req.headers.host ?? "127.0.0.1"}`, res);
-    handleApi(f.deps, request, req.socket.remoteAddress)
-      .then((response) => sendFetchResponse(res, response))
-      .catch(() => {
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
+  const api = await startApiServer({
+    deps: f.deps,
+    gateway: { heartbeatIntervalMs: 5000 },
+    // The dashboard's dispatcher, faster: right after any build change, and on a short tick.
+    dispatch: { everyMs: 100, afterChangeMs: 10 },
   });
-  gateway.attach(server);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  // The dashboard's dispatcher, faster: right after any build change, and on a short tick.
-  let dispatching = false;
-  const dispatch = () => {
-    if (dispatching) return;
-    dispatching = true;
-    dispatchQueued(f.deps)
-      .catch(() => undefined)
-      .finally(() => (dispatching = false));
-  };
-  const unsubscribe = f.deps.bus.subscribe(BUILDS_TOPIC, () => setTimeout(dispatch, 10));
-  const tick = setInterval(dispatch, 100);
+  const { url, gateway } = api;
 
   const token = (await createApiToken(f.deps, null, { userId: f.users.alice.userId, name: "cli" }))
     .token;
@@ -131,22 +104,15 @@ export async function startRemoteTestServer(provider: TTestProvider): Promise<Re
 
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-remote-agent-"));
   const registration = await createRegistrationToken(f.deps, f.users.admin, {});
-  let worker: AgentWorker | undefined;
-  const agent = runAgent({
+  const agent = runTestAgent({
     server: url,
     token: registration.token,
     workDir,
     name: "remote-test-agent",
-    labels: {},
     capacity: 2,
     executor: routingExecutor(),
-    logger: silentLogger,
-    backoff: { baseMs: 20, maxMs: 100 },
-    flushMs: 20,
     skipCleanup: true,
-    onWorker: (w) => (worker = w),
   });
-  agent.catch(() => undefined);
   const deadline = Date.now() + 10_000;
   while (gateway.connected().length === 0) {
     if (Date.now() > deadline) throw new Error("the test agent did not connect");
@@ -159,13 +125,8 @@ export async function startRemoteTestServer(provider: TTestProvider): Promise<Re
     token,
     readToken,
     close: async () => {
-      clearInterval(tick);
-      unsubscribe();
-      await worker?.stop();
-      await agent.catch(() => undefined);
-      await gateway.close();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await agent.stop();
+      await api.close();
       await f.close();
       fs.rmSync(workDir, { recursive: true, force: true });
     },

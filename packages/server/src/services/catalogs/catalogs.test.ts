@@ -13,6 +13,7 @@ import {
   writeTree,
   type TCatalogTestServer,
 } from "./catalog-test-server.ts";
+import { seedTwoTeams } from "../../testing/seed-two-teams.ts";
 import { handleCatalogUpload } from "./handle-catalog-upload.ts";
 import { BUILTIN_CATALOG_ID, registerBuiltinCatalog } from "./manage-catalogs.ts";
 
@@ -30,14 +31,7 @@ describe.each(testProviders(process.env.KILN_TEST_DATABASE_URL))("catalogs on $p
     if (p.skipReason) return;
     s = await createCatalogTestServer(p);
     admin = await s.user("admin@example.com", true);
-    alice = await s.user("alice@example.com");
-    vera = await s.user("vera@example.com");
-    bob = await s.user("bob@example.com");
-    teamId = await s.team("red", [
-      [alice, "member"],
-      [vera, "viewer"],
-    ]);
-    otherTeamId = await s.team("blue", [[bob, "owner"]]);
+    ({ alice, vera, bob, teamId, otherTeamId } = await seedTwoTeams(s));
   });
   afterAll(async () => {
     await s?.close();

@@ -31,6 +31,20 @@ describe.each(providers)("dispatcher on $provider", (provider) => {
     });
   const reason = async (id: string) =>
     (await f.db.prisma.build.findUniqueOrThrow({ where: { id } })).waitingReason;
+  /** A queued build dispatched to a new agent `name`, which reports it started. */
+  const runningOn = async (name: string) => {
+    const { id } = await queue();
+    const agentId = await addAgent(f, name, {});
+    await dispatchQueued(f.deps);
+    await recordBuildEvent(f.deps, id, 0, {
+      type: "build.started",
+      t: f.clock.t,
+      buildId: id,
+      elements: [],
+      phases: [],
+    });
+    return { id, agentId };
+  };
 
   run("explains why builds wait", async () => {
     const plain = await queue();
@@ -76,16 +90,7 @@ describe.each(providers)("dispatcher on $provider", (provider) => {
   });
 
   run("lost agent: offline after 3 heartbeats, build requeued once, then ERRORED", async () => {
-    const { id } = await queue();
-    const agentId = await addAgent(f, "flaky", {});
-    await dispatchQueued(f.deps);
-    await recordBuildEvent(f.deps, id, 0, {
-      type: "build.started",
-      t: f.clock.t,
-      buildId: id,
-      elements: [],
-      phases: [],
-    });
+    const { id, agentId } = await runningOn("flaky");
     const hb = 1000;
     f.clock.t += 2.5 * hb;
     expect((await markAgentsOffline(f.deps, { heartbeatMs: hb })).offline).toEqual([]);
@@ -125,16 +130,7 @@ describe.each(providers)("dispatcher on $provider", (provider) => {
   run(
     "after a server restart, its own downtime is not counted as the agents' silence",
     async () => {
-      const { id } = await queue();
-      const agentId = await addAgent(f, "patient", {});
-      await dispatchQueued(f.deps);
-      await recordBuildEvent(f.deps, id, 0, {
-        type: "build.started",
-        t: f.clock.t,
-        buildId: id,
-        elements: [],
-        phases: [],
-      });
+      const { id, agentId } = await runningOn("patient");
       const hb = 1000;
       // The server was down for a minute and has just started again.
       f.clock.t += 60 * hb;

@@ -10,6 +10,7 @@ import {
   type TCatalogTestServer,
 } from "../catalogs/catalog-test-server.ts";
 import { importCatalogUpload } from "../catalogs/import-catalog-upload.ts";
+import { seedTwoTeams } from "../../testing/seed-two-teams.ts";
 import { getRecipeVersionForBuild } from "./find-recipes.ts";
 
 describe.each(testProviders(process.env.KILN_TEST_DATABASE_URL))("recipes on $provider", (p) => {
@@ -26,14 +27,7 @@ describe.each(testProviders(process.env.KILN_TEST_DATABASE_URL))("recipes on $pr
   beforeAll(async () => {
     if (p.skipReason) return;
     s = await createCatalogTestServer(p);
-    alice = await s.user("alice@example.com");
-    vera = await s.user("vera@example.com");
-    bob = await s.user("bob@example.com");
-    teamId = await s.team("red", [
-      [alice, "member"],
-      [vera, "viewer"],
-    ]);
-    otherTeamId = await s.team("blue", [[bob, "owner"]]);
+    ({ alice, vera, bob, teamId, otherTeamId } = await seedTwoTeams(s));
     const src = writeTree(
       path.join(s.tmp, "src"),
       sampleElements({ "noos/README.md": "# noos\n", "noos/element-deps": "tools\n" }),

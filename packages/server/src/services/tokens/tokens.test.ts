@@ -4,7 +4,7 @@ import type { Actor } from "../../context.ts";
 import { resolveActor } from "../../http-auth.ts";
 import { createTestServer, type TTestServer } from "../auth/create-test-server.ts";
 import { hashSecret } from "../auth/secrets.ts";
-import { createUser } from "../users/create-user.ts";
+import { createTestActor } from "../../testing/create-test-actor.ts";
 import { parseScopes } from "./api-token-view.ts";
 import { createApiToken } from "./create-api-token.ts";
 
@@ -27,18 +27,8 @@ for (const provider of testProviders(process.env.KILN_TEST_DATABASE_URL)) {
     let bob: Actor;
     beforeAll(async () => {
       s = await createTestServer(provider);
-      const a = await createUser(s.deps, null, {
-        email: "admin@example.com",
-        role: "admin",
-        password: "admin password",
-      });
-      const b = await createUser(s.deps, null, {
-        email: "bob@example.com",
-        role: "user",
-        password: "bob's password",
-      });
-      admin = { userId: a.id, email: a.email, role: "admin" };
-      bob = { userId: b.id, email: b.email, role: "user" };
+      admin = await createTestActor(s.deps, "admin", "admin");
+      bob = await createTestActor(s.deps, "bob");
     });
     afterAll(() => s?.close());
 

@@ -4,7 +4,7 @@ import type { Actor } from "../../context.ts";
 import { resolveActor } from "../../http-auth.ts";
 import { createTestServer, type TTestServer } from "../auth/create-test-server.ts";
 import { SESSION_COOKIE } from "../auth/sessions.ts";
-import { createUser } from "./create-user.ts";
+import { createTestActor } from "../../testing/create-test-actor.ts";
 
 for (const provider of testProviders(process.env.KILN_TEST_DATABASE_URL)) {
   describe.skipIf(provider.skipReason)(`users and audit on ${provider.provider}`, () => {
@@ -12,12 +12,7 @@ for (const provider of testProviders(process.env.KILN_TEST_DATABASE_URL)) {
     let admin: Actor;
     beforeAll(async () => {
       s = await createTestServer(provider);
-      const a = await createUser(s.deps, null, {
-        email: "admin@example.com",
-        role: "admin",
-        password: "admin password",
-      });
-      admin = { userId: a.id, email: a.email, role: "admin" };
+      admin = await createTestActor(s.deps, "admin", "admin");
     });
     afterAll(() => s?.close());
 
@@ -82,19 +77,15 @@ for (const provider of testProviders(process.env.KILN_TEST_DATABASE_URL)) {
     });
 
     it("refuses admin-only procedures to users", async () => {
-      const u = await createUser(s.deps, null, {
-        email: "dave@example.com",
-        role: "user",
-        password: "dave's password",
-      });
-      const dave = s.caller({ userId: u.id, email: u.email, role: "user" });
+      const u = await createTestActor(s.deps, "dave");
+      const dave = s.caller(u);
       await expect(dave.users.list()).rejects.toMatchObject({ code: "FORBIDDEN" });
       await expect(
         dave.users.create({ email: "e@example.com", role: "admin", password: "long enough pw" }),
       ).rejects.toMatchObject({
         code: "FORBIDDEN",
       });
-      await expect(dave.users.setRole({ userId: u.id, role: "admin" })).rejects.toMatchObject({
+      await expect(dave.users.setRole({ userId: u.userId, role: "admin" })).rejects.toMatchObject({
         code: "FORBIDDEN",
       });
       await expect(dave.audit.list()).rejects.toMatchObject({ code: "FORBIDDEN" });
