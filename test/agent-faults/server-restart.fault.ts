@@ -47,11 +47,16 @@ export function describeServerRestartFault(): void {
       const spooledAtRestart = agent.spooledBytes(id);
       await server().start();
 
-      const final = await server().waitStatus(
-        id,
-        ["SUCCEEDED", "FAILED", "ERRORED", "CANCELLED"],
-        60_000,
-      );
+      const final = await server()
+        .waitStatus(id, ["SUCCEEDED", "FAILED", "ERRORED", "CANCELLED"], 60_000)
+        .catch((err: Error) => {
+          // Both sides' own accounts, so a failure here can be read, not guessed.
+          const agentLog = agent.messages.slice(-40).map((m) => JSON.stringify(m));
+          throw new Error(
+            `${err.message}\n--- server (tail) ---\n${server().output().slice(-4000)}` +
+              `\n--- agent (last 40) ---\n${agentLog.join("\n")}`,
+          );
+        });
       expect(final.status, server().output().slice(-3000)).toBe("SUCCEEDED");
       const local = await agent.ended(id, 10_000);
 

@@ -7,7 +7,13 @@ import { createRegistrationToken } from "../services/agents/create-registration-
 import { dispatchQueued } from "../services/dispatch/dispatch-queued.ts";
 import { createFixture, type TFixture } from "../services/builds/test-fixture.ts";
 import { startGatewayServer, type TGatewayServer } from "../testing/start-gateway-server.ts";
-import { connectSocket, FakeAgent, hello, registerOverHttp } from "./fake-agent.ts";
+import {
+  connectNewAgent,
+  connectSocket,
+  FakeAgent,
+  hello,
+  registerOverHttp,
+} from "./fake-agent.ts";
 import { SHA256_HEADER } from "./agent-http.ts";
 
 const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
@@ -30,19 +36,7 @@ describe.each(providers)("agent gateway on $provider", (provider) => {
     await f.close();
   });
 
-  async function newAgent(name: string): Promise<{ id: string; secret: string; agent: FakeAgent }> {
-    const { token } = await createRegistrationToken(f.deps, f.users.admin, {
-      labels: { zone: "eu" },
-    });
-    const reg = await registerOverHttp(base, token, name);
-    expect(reg.status).toBe(200);
-    const ws = await connectSocket(base, reg.body.agentSecret);
-    if (typeof ws === "number") throw new Error(`upgrade refused: ${ws}`);
-    const agent = new FakeAgent(ws);
-    agent.send(hello(name));
-    await agent.next("WELCOME");
-    return { id: reg.body.agentId, secret: reg.body.agentSecret, agent };
-  }
+  const newAgent = (name: string) => connectNewAgent(base, f.deps, f.users.admin, name);
 
   async function queueAndAssign(agent: FakeAgent) {
     const { id } = await f.caller(f.users.alice).builds.create({

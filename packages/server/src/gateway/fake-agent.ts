@@ -14,6 +14,8 @@ import {
   type TServerToAgentType,
 } from "@kiln/protocol";
 import { WebSocket } from "ws";
+import type { Actor, ServerDeps } from "../context.ts";
+import { createRegistrationToken } from "../services/agents/create-registration-token.ts";
 
 /** POST /api/agents/register as an x86_64 agent with `labels` (default: disk=ssd). */
 export async function registerOverHttp(
@@ -137,4 +139,25 @@ export function hello(name: string): TAgentToServer<"HELLO"> {
     },
     builds: [],
   };
+}
+
+/**
+ * Registers an agent with a fresh one-time token (labels zone=eu, made by
+ * `admin`), connects it and says HELLO; resolves after WELCOME.
+ */
+export async function connectNewAgent(
+  base: string,
+  deps: ServerDeps,
+  admin: Actor,
+  name: string,
+): Promise<{ id: string; secret: string; agent: FakeAgent }> {
+  const { token } = await createRegistrationToken(deps, admin, { labels: { zone: "eu" } });
+  const reg = await registerOverHttp(base, token, name);
+  if (reg.status !== 200) throw new Error(`registration refused: HTTP ${reg.status}`);
+  const ws = await connectSocket(base, reg.body.agentSecret);
+  if (typeof ws === "number") throw new Error(`upgrade refused: ${ws}`);
+  const agent = new FakeAgent(ws);
+  agent.send(hello(name));
+  await agent.next("WELCOME");
+  return { id: reg.body.agentId, secret: reg.body.agentSecret, agent };
 }

@@ -34,17 +34,15 @@ import { parseJson } from "../builds/stored-request.ts";
 import { requestDispatch } from "../dispatch/request-dispatch.ts";
 import { loseBuild } from "../dispatch/lose-build.ts";
 import { normalizeArch } from "./register-agent.ts";
+import { checkArtifactUpload, type TUploadHashes } from "./check-artifact-upload.ts";
+import { markAgentAlive } from "./mark-agent-alive.ts";
 
-export interface TAgentSessionOptions {
+export interface TAgentSessionOptions extends TUploadHashes {
   /** Sent in WELCOME; the agent beats this often. */
   heartbeatIntervalMs: number;
   /** Bad frames tolerated per window before the socket is closed (PROTOCOL_ABUSE). */
   maxBadFrames: number;
   badFrameWindowMs: number;
-  /** sha256 of an artifact as it was uploaded (saves re-reading it); undefined: hash the stored object. */
-  uploadedSha256?: (storageKey: string) => string | undefined;
-  /** Hex sha256 of a stored object (fallback after a server restart). */
-  hashStored?: (storageKey: string) => Promise<string>;
 }
 
 export interface TSessionTransport {
@@ -58,6 +56,8 @@ export class AgentSession {
   private queue: Promise<void> = Promise.resolve();
   private welcomed = false;
   private closed = false;
+  /** Heartbeats, handled beside the frame queue; `ended` waits for both. */
+  private beat: Promise<void> = Promise.resolve();
   private badFrames: number[] = [];
   private readonly positions: StreamPositions;
 
@@ -79,6 +79,12 @@ export class AgentSession {
       this.countBad();
       return;
     }
+    if (parsed.message.type === "HEARTBEAT" && this.welcomed) {
+      // At once, not behind queued frames: after a reconnect the agent resends its
+      // spool, and that backlog must not read as silence (its build would be lost).
+      this.beat = this.beat.then(() => this.heartbeat());
+      return;
+    }
     this.enqueue(() => this.handle(parsed.message));
   }
 
@@ -97,7 +103,7 @@ export class AgentSession {
   /** The socket is gone: mark the agent OFFLINE unless `replaced`. */
   async ended(replaced: boolean): Promise<void> {
     this.closed = true;
-    await this.queue;
+    await Promise.all([this.queue, this.beat]);
     if (replaced) return;
     await this.deps.db.prisma.agent
       .updateMany({
@@ -161,8 +167,7 @@ export class AgentSession {
     try {
       switch (m.type) {
         case "HEARTBEAT":
-          await this.touch();
-          return this.send({ type: "HEARTBEAT_ACK", v: 1, serverTime: Date.now() });
+          return await this.heartbeat();
         case "ACCEPT":
           return await this.accept(m);
         case "REJECT":
@@ -204,11 +209,14 @@ export class AgentSession {
     }
   }
 
-  private async touch(): Promise<void> {
-    await this.deps.db.prisma.agent.update({
-      where: { id: this.agentId },
-      data: { lastSeenAt: this.deps.now() },
-    });
+  private async heartbeat(): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (await markAgentAlive(this.deps, this.agentId)) this.dispatchSoon();
+    } catch (err) {
+      this.warn("recording a heartbeat failed", err);
+    }
+    this.send({ type: "HEARTBEAT_ACK", v: 1, serverTime: Date.now() });
   }
 
   private async hello(m: Msg<"HELLO">): Promise<void> {
@@ -358,13 +366,8 @@ export class AgentSession {
         ok,
         ...(reason ? { reason } : {}),
       });
-    const info = await this.deps.store.stat(key);
-    if (!info) return ack(false, "no upload arrived; PUT it first");
-    if (info.size !== m.sizeBytes)
-      return ack(false, `uploaded ${info.size} bytes, ARTIFACT_READY says ${m.sizeBytes}`);
-    const sha = this.opts.uploadedSha256?.(key) ?? (await this.opts.hashStored?.(key));
-    if (sha !== m.sha256)
-      return ack(false, `uploaded content has sha256 ${sha}, ARTIFACT_READY says ${m.sha256}`);
+    const refused = await checkArtifactUpload(this.deps, this.opts, key, m);
+    if (refused) return ack(false, refused);
     await recordArtifact(this.deps, {
       buildId: m.buildId,
       type: m.kind,
