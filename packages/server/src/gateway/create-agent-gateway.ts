@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 import {
   AGENT_SOCKET_PATH,
   CLOSE_CODES,
@@ -49,6 +49,8 @@ export function createAgentGateway(
 ): AgentGateway {
   const state: TAgentHttpState = { uploaded: new Map() };
   const live = new Map<string, TLive>();
+  /** Sessions still writing their end (OFFLINE) to the database. */
+  const ending = new Set<Promise<void>>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const sessionOpts = {
     heartbeatIntervalMs: opts.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS.default,
@@ -87,7 +89,8 @@ export function createAgentGateway(
       off();
       const current = live.get(agentId) === entry;
       if (current) live.delete(agentId);
-      void session.ended(!current);
+      const done: Promise<void> = session.ended(!current).finally(() => ending.delete(done));
+      ending.add(done);
     });
   }
 
@@ -121,7 +124,26 @@ export function createAgentGateway(
     async close() {
       const sessions = [...live.values()];
       for (const l of sessions) l.session.close(CLOSE_CODES.SERVER_RESTART, "server shutting down");
+      await Promise.all(sessions.map((l) => closedWithin(l.socket, CLOSE_WAIT_MS)));
       await new Promise<void>((r) => wss.close(() => r()));
+      // Let every session finish its database work before the caller closes the database
+      // (a client disconnected mid-statement leaves a transaction open and hangs the pool).
+      await Promise.all([...ending]);
     },
   };
+}
+
+/** How long a shutting-down server waits for an agent to answer its close frame. */
+const CLOSE_WAIT_MS = 2000;
+
+/** Resolves once the socket is closed, cutting it after `ms` if the peer does not answer. */
+function closedWithin(socket: WebSocket, ms: number): Promise<void> {
+  if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => socket.terminate(), ms);
+    socket.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
