@@ -9,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { configureSqliteConnection } from "./configure-sqlite-connection.ts";
 import { PrismaClient as PgPrismaClient } from "./generated/pg/client.ts";
 import { PrismaClient as SqlitePrismaClient } from "./generated/sqlite/client.ts";
 import { parseDatabaseUrl, type TDbProvider } from "./parse-database-url.ts";
@@ -54,12 +55,12 @@ export function createDb(opts: TCreateDbOptions): Db {
       url: target.file,
       timeout: opts.sqliteBusyTimeoutMs ?? 15_000,
     });
-    // The pragma is per connection: set it on each one the adapter opens, before any query.
+    // Per connection: set up each one the adapter opens, before any query.
     const connect = adapter.connect.bind(adapter);
-    const synchronous = (opts.sqliteSynchronous ?? "normal").toUpperCase();
+    const synchronous = opts.sqliteSynchronous === "full" ? "FULL" : "NORMAL";
     adapter.connect = async () => {
       const conn = await connect();
-      await conn.executeRaw({ sql: `PRAGMA synchronous = ${synchronous}`, args: [], argTypes: [] });
+      await configureSqliteConnection(conn, synchronous);
       return conn;
     };
     prisma = new SqlitePrismaClient({ adapter });

@@ -1,0 +1,63 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { createDb } from "./client.ts";
+
+const pkgDir = path.resolve(import.meta.dirname, "..");
+
+/** Another process writing a row to `file`; resolves with its exit code once it is done. */
+function writeFromAnotherProcess(file: string, onReady: () => void): Promise<number | null> {
+  const script = `
+    const Database = require("better-sqlite3");
+    const db = new Database(${JSON.stringify(file)}, { timeout: 20000 });
+    process.stdout.write("ready\\n");
+    db.prepare("INSERT INTO t (who) VALUES ('other')").run();
+    db.close();
+  `;
+  const child = spawn(process.execPath, ["-e", script], { cwd: pkgDir, stdio: "pipe" });
+  let err = "";
+  child.stderr.on("data", (d) => (err += d));
+  child.stdout.on("data", (d: Buffer) => {
+    if (d.toString().includes("ready")) onReady();
+  });
+  return new Promise((resolve) =>
+    child.on("close", (code) => {
+      if (code !== 0) console.error(err);
+      resolve(code);
+    }),
+  );
+}
+
+describe("SQLite write transactions", () => {
+  it("take the write lock at BEGIN, so a read-then-write transaction waits out another process", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "kiln-begin-"));
+    const file = path.join(dir, "k.db");
+    const db = createDb({ url: `file:${file}` });
+    try {
+      await db.prisma.$executeRawUnsafe("PRAGMA journal_mode = WAL");
+      await db.prisma.$executeRawUnsafe("CREATE TABLE t (who TEXT)");
+      let other: Promise<number | null> | undefined;
+      await db.prisma.$transaction(async (tx) => {
+        await tx.$queryRawUnsafe("SELECT count(*) FROM t");
+        // The other process writes while this transaction is open. With a deferred BEGIN it
+        // commits first and this transaction's write below fails at once ("database is
+        // locked"); with BEGIN IMMEDIATE it waits for this one to commit.
+        await new Promise<void>((ready) => {
+          other = writeFromAnotherProcess(file, ready);
+        });
+        await new Promise((r) => setTimeout(r, 300));
+        await tx.$executeRawUnsafe("INSERT INTO t (who) VALUES ('mine')");
+      });
+      expect(await other).toBe(0);
+      const rows = await db.prisma.$queryRawUnsafe<{ who: string }[]>(
+        "SELECT who FROM t ORDER BY rowid",
+      );
+      expect(rows.map((r) => r.who)).toEqual(["mine", "other"]);
+    } finally {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
