@@ -20,20 +20,24 @@ function tree(name: string, hook: string): string {
   return dir;
 }
 
+/** The builtin catalog at `sha256`, from a server that is not there, with these trees at hand. */
+const fetchBuiltin = (sha256: string, localTrees: string[]) =>
+  fetchCatalogs({
+    entries: [{ name: "builtin", sha256, url: "" }],
+    localTrees,
+    server: NOWHERE,
+    secret: "s",
+    workDir: path.join(tmp, "work"),
+    logger: silentLogger,
+  });
+
 describe("fetchCatalogs with the agent's own trees", () => {
   it("uses a local tree with the wanted content in place, downloading nothing", async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-fetch-catalogs-"));
     const other = tree("other", "#!/bin/sh\necho other\n");
     const own = tree("own", "#!/bin/sh\necho hi\n");
     const { sha256 } = await hashElementTree(own, LIMITS, "own");
-    const dirs = await fetchCatalogs({
-      entries: [{ name: "builtin", sha256, url: "" }],
-      localTrees: [other, own],
-      server: NOWHERE,
-      secret: "s",
-      workDir: path.join(tmp, "work"),
-      logger: silentLogger,
-    });
+    const dirs = await fetchBuiltin(sha256, [other, own]);
     expect(dirs).toEqual([own]);
     expect(fs.readdirSync(path.join(tmp, "work", "catalogs"))).toEqual([]);
   });
@@ -46,14 +50,7 @@ describe("fetchCatalogs with the agent's own trees", () => {
     // A tree that cannot be hashed (a link out of it) is passed over, not fatal.
     const odd = tree("odd", "#!/bin/sh\n");
     fs.symlinkSync("/etc/passwd", path.join(odd, "motd", "escape"));
-    const attempt = fetchCatalogs({
-      entries: [{ name: "builtin", sha256, url: "" }],
-      localTrees: [odd, own],
-      server: NOWHERE,
-      secret: "s",
-      workDir: path.join(tmp, "work"),
-      logger: silentLogger,
-    });
+    const attempt = fetchBuiltin(sha256, [odd, own]);
     await expect(attempt).rejects.toThrow(CatalogFetchError);
     await expect(attempt).rejects.toThrow(
       `catalog builtin (${sha256.slice(0, 12)}): download from ${NOWHERE}api/agents/catalogs/${sha256} failed`,

@@ -3,7 +3,7 @@ import { testProviders } from "@kiln/db/testing";
 import { appendLogChunk } from "../services/builds/append-log-chunk.ts";
 import { recordArtifact } from "../services/builds/record-artifact.ts";
 import { recordBuildEvent } from "../services/builds/record-build-event.ts";
-import { createFixture, type TFixture } from "../services/builds/test-fixture.ts";
+import { createFixture, recordStarted, type TFixture } from "../services/builds/test-fixture.ts";
 
 const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
 for (const p of providers)
@@ -208,13 +208,7 @@ describe.each(providers)("builds router on $provider", (provider) => {
         where: { id },
         data: { status: "ASSIGNED", agentId: agent.id, manifest: JSON.stringify(pkgs) },
       });
-      await recordBuildEvent(f.deps, id, 0, {
-        type: "build.started",
-        t: f.clock.t,
-        buildId: id,
-        elements: [],
-        phases: [],
-      });
+      await recordStarted(f, id);
       await recordBuildEvent(f.deps, id, 1, {
         type: "phase.finished",
         t: f.clock.t,

@@ -16,6 +16,7 @@ import { EventBus } from "../../event-bus.ts";
 import { agentsRouter } from "../../routers/agents-router.ts";
 import { buildsRouter } from "../../routers/builds-router.ts";
 import { createCallerFactory, router } from "../../trpc.ts";
+import { recordBuildEvent } from "./record-build-event.ts";
 
 const testRouter = router({ builds: buildsRouter, agents: agentsRouter });
 const createCaller = createCallerFactory(testRouter);
@@ -159,6 +160,17 @@ export async function createFixture(provider: TTestProvider): Promise<TFixture> 
       rmSync(tmp, { recursive: true, force: true });
     },
   };
+}
+
+/** The agent's first event for a build (seq 0): the build is RUNNING from here. */
+export async function recordStarted(f: TFixture, buildId: string): Promise<void> {
+  await recordBuildEvent(f.deps, buildId, 0, {
+    type: "build.started",
+    t: f.clock.t,
+    buildId,
+    elements: [],
+    phases: [],
+  });
 }
 
 /** Adds an agent as the gateway would after registration. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDb } from "@kiln/db/client";
 import { testProviders } from "@kiln/db/testing";
-import { addAgent, createFixture, type TFixture } from "../builds/test-fixture.ts";
+import { addAgent, createFixture, recordStarted, type TFixture } from "../builds/test-fixture.ts";
 import { recordBuildEvent } from "../builds/record-build-event.ts";
 import { dispatchQueued } from "./dispatch-queued.ts";
 import { markAgentsOffline } from "./mark-agents-offline.ts";
@@ -36,13 +36,7 @@ describe.each(providers)("dispatcher on $provider", (provider) => {
     const { id } = await queue();
     const agentId = await addAgent(f, name, {});
     await dispatchQueued(f.deps);
-    await recordBuildEvent(f.deps, id, 0, {
-      type: "build.started",
-      t: f.clock.t,
-      buildId: id,
-      elements: [],
-      phases: [],
-    });
+    await recordStarted(f, id);
     return { id, agentId };
   };
 
