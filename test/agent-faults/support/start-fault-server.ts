@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createTRPCClient, httpLink, type TRPCClient } from "@trpc/client";
@@ -24,6 +23,7 @@ import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
 import { FIXTURE_ELEMENTS } from "../../pipeline/fake-build.ts";
 import type { TServeKilnConfig } from "./serve-kiln.ts";
 import { ARCH } from "./start-test-agent.ts";
+import { freePort } from "../../support/free-port.ts";
 
 const SERVE_SCRIPT = path.join(import.meta.dirname, "serve-kiln.ts");
 const REPO_ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
@@ -113,18 +113,6 @@ export async function freshFetch(
     req.on("error", reject);
     init.signal?.addEventListener("abort", () => req.destroy(new Error("aborted")), { once: true });
     req.end(body);
-  });
-}
-
-/** A port nobody listens on right now (the kernel's pick, released again). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
   });
 }
 

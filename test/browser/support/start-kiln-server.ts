@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "../../support/free-port.ts";
 
 export interface TKilnServer {
   url: string;
@@ -15,17 +15,6 @@ export interface TKilnServer {
 }
 
 const repoRoot = path.resolve(import.meta.dirname, "..", "..", "..");
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The real server (`apps/dashboard/server.ts` under tsx, as `npm start` runs
