@@ -1,9 +1,7 @@
 import type { ServerDeps } from "@kiln/server/context";
 import { ensureFirstAdmin } from "@kiln/server/services/auth/first-admin";
-import { BUILDS_TOPIC } from "@kiln/server/services/builds/build-topics";
 import { registerBuiltinCatalog } from "@kiln/server/services/catalogs/manage-catalogs";
-import { requestDispatch } from "@kiln/server/services/dispatch/request-dispatch";
-import { markAgentsOffline } from "@kiln/server/services/dispatch/mark-agents-offline";
+import { startDispatcher } from "@kiln/server/services/dispatch/start-dispatcher";
 import { applyRetention } from "@kiln/server/services/retention/apply-retention";
 import type { TDashboardEnv } from "../env.ts";
 
@@ -51,17 +49,13 @@ export async function bootstrapServer(deps: ServerDeps, env: TDashboardEnv): Pro
   }
 
   const jobs: (() => void)[] = [];
-  const serverStartedAt = deps.now();
+  // A new build learns why it waits at once (200 ms after the change), not at the next tick.
   jobs.push(
-    every(
-      DISPATCH_EVERY_MS,
-      "dispatch",
-      async () => {
-        await markAgentsOffline(deps, { heartbeatMs: AGENT_HEARTBEAT_MS, serverStartedAt });
-        await requestDispatch(deps);
-      },
-      deps,
-    ),
+    startDispatcher(deps, {
+      everyMs: DISPATCH_EVERY_MS,
+      afterChangeMs: 200,
+      offline: { heartbeatMs: AGENT_HEARTBEAT_MS },
+    }),
   );
   jobs.push(
     every(
@@ -78,17 +72,6 @@ export async function bootstrapServer(deps: ServerDeps, env: TDashboardEnv): Pro
       deps,
     ),
   );
-  // A new build should learn why it waits at once, not at the next tick.
-  let pending: NodeJS.Timeout | undefined;
-  jobs.push(
-    deps.bus.subscribe(BUILDS_TOPIC, () => {
-      pending ??= setTimeout(() => {
-        pending = undefined;
-        void requestDispatch(deps);
-      }, 200);
-    }),
-  );
-  jobs.push(() => clearTimeout(pending));
   return () => jobs.forEach((stop) => stop());
 }
 

@@ -14,23 +14,7 @@ import {
   type AgentGateway,
   type TAgentGatewayOptions,
 } from "../gateway/create-agent-gateway.ts";
-import { BUILDS_TOPIC } from "../services/builds/build-topics.ts";
-import { markAgentsOffline } from "../services/dispatch/mark-agents-offline.ts";
-import { requestDispatch } from "../services/dispatch/request-dispatch.ts";
-
-export interface TTestDispatchOptions {
-  /** Period of the dispatcher's tick (offline marking if asked, then a dispatch run). */
-  everyMs: number;
-  /** Delay between a build change and its dispatch run (changes within it share the run). */
-  afterChangeMs: number;
-  /** Mark silent agents offline (and lose their builds) on every tick. */
-  offline?: {
-    /** The heartbeat told to agents. */
-    heartbeatMs: number;
-    /** Grace after OFFLINE before builds are lost (default: markAgentsOffline's). */
-    graceMs?: number;
-  };
-}
+import { startDispatcher, type TDispatcherOptions } from "../services/dispatch/start-dispatcher.ts";
 
 export interface TGatewayServerOptions {
   deps: ServerDeps;
@@ -41,7 +25,7 @@ export interface TGatewayServerOptions {
   /** Answers the requests the gateway does not (default: 404). */
   fallback?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Runs a dispatcher until close (default: none; the test dispatches itself). */
-  dispatch?: TTestDispatchOptions;
+  dispatch?: TDispatcherOptions;
 }
 
 export interface TGatewayServer {
@@ -67,7 +51,7 @@ export async function startGatewayServer(o: TGatewayServerOptions): Promise<TGat
     server.listen(o.port ?? 0, "127.0.0.1", resolve);
   });
   const port = (server.address() as AddressInfo).port;
-  const stopDispatch = o.dispatch ? startTestDispatcher(o.deps, o.dispatch) : () => {};
+  const stopDispatch = o.dispatch ? startDispatcher(o.deps, o.dispatch) : () => {};
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -79,44 +63,5 @@ export async function startGatewayServer(o: TGatewayServerOptions): Promise<TGat
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
-  };
-}
-
-/** As bootstrap.ts's dispatcher; returns a function that stops it. */
-function startTestDispatcher(deps: ServerDeps, o: TTestDispatchOptions): () => void {
-  // Agents' silence counts from this start, not across a restart of the server process.
-  const serverStartedAt = deps.now();
-  let ticking = false;
-  const tick = async () => {
-    if (ticking) return;
-    ticking = true;
-    try {
-      if (o.offline) {
-        const { heartbeatMs, graceMs } = o.offline;
-        await markAgentsOffline(deps, {
-          heartbeatMs,
-          serverStartedAt,
-          ...(graceMs !== undefined ? { graceMs } : {}),
-        });
-      }
-      await requestDispatch(deps);
-    } catch (err) {
-      deps.logger.error("test dispatcher tick failed", { err: String(err) });
-    } finally {
-      ticking = false;
-    }
-  };
-  const timer = setInterval(() => void tick(), o.everyMs);
-  let pending: NodeJS.Timeout | undefined;
-  const unsubscribe = deps.bus.subscribe(BUILDS_TOPIC, () => {
-    pending ??= setTimeout(() => {
-      pending = undefined;
-      void requestDispatch(deps);
-    }, o.afterChangeMs);
-  });
-  return () => {
-    clearInterval(timer);
-    clearTimeout(pending);
-    unsubscribe();
   };
 }
