@@ -34,9 +34,9 @@ export interface FetchCatalogsOptions {
   /** Agent work dir; the cache is `catalogs/` under it. */
   workDir: string;
   /**
-   * Directories the agent holds (its built-in elements): hashed on every call
-   * (they may be edited while the agent runs; ~10 ms for Kiln's own), and an
-   * entry one of them hashes to is used in place.
+   * Directories the agent holds (its built-in elements): for an entry not in
+   * the cache they are hashed (afresh each call: they may be edited while the
+   * agent runs; ~12 ms for Kiln's own), and one with that hash is used in place.
    */
   localTrees?: string[];
   signal?: AbortSignal;
@@ -50,18 +50,24 @@ const LIMITS = { maxArchiveBytes: 2 ** 40, maxTreeBytes: 2 ** 40, maxEntries: 1_
 export async function fetchCatalogs(o: FetchCatalogsOptions): Promise<string[]> {
   const root = path.join(o.workDir, "catalogs");
   fs.mkdirSync(root, { recursive: true, mode: 0o700 });
-  const local = await hashLocalTrees(o.localTrees ?? [], o.logger);
+  // Hashed only when some entry is not cached, and then once for the whole call.
+  let local: Map<string, string> | undefined;
   const dirs: string[] = [];
   for (const e of o.entries) {
+    const dir = path.join(root, e.sha256);
+    if (fs.existsSync(dir)) {
+      o.logger.debug("catalog cache hit", { sha256: e.sha256 });
+      dirs.push(dir);
+      continue;
+    }
+    local ??= await hashLocalTrees(o.localTrees ?? [], o.logger);
     const own = local.get(e.sha256);
     if (own) {
       o.logger.debug("catalog is the agent's own tree", { sha256: e.sha256, dir: own });
       dirs.push(own);
       continue;
     }
-    const dir = path.join(root, e.sha256);
-    if (!fs.existsSync(dir)) await fetchOne(o, e, root, dir);
-    else o.logger.debug("catalog cache hit", { sha256: e.sha256 });
+    await fetchOne(o, e, root, dir);
     dirs.push(dir);
   }
   return dirs;
