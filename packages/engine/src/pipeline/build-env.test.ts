@@ -15,7 +15,7 @@ const elements: ElementRef[] = [
 const imageCache = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-env-"));
 afterAll(() => fs.rmSync(imageCache, { recursive: true, force: true }));
 
-function base(userEnv: Record<string, string | undefined> = {}) {
+function base(userEnv: Record<string, string | undefined> = {}, debugTrace = 0) {
   return baseBuildEnv({
     userEnv: { PATH: "/usr/bin:/bin", ...userEnv },
     dirs: { buildDir: "/b", imageDir: "/i", hooksPath: "/b/hooks", mountPath: "/b/mnt" },
@@ -23,7 +23,7 @@ function base(userEnv: Record<string, string | undefined> = {}) {
     elementsPath: ["/els"],
     imageName: "img",
     arch: "amd64",
-    debugTrace: 0,
+    debugTrace,
     imageCache,
     args: ["-o", "img", "vm"],
   });
@@ -88,5 +88,16 @@ describe("build environment: DIB's runtime contract", () => {
     );
     // DIB_ENV records what the caller gave, not Kiln's defaults.
     expect(base().DIB_ENV).not.toMatch(/SECURITY_SUBPATH/);
+  });
+
+  it("DIB_DEBUG_TRACE starts from the caller's value and counts one per -x", () => {
+    expect(base().DIB_DEBUG_TRACE).toBe("0");
+    expect(base({}, 2).DIB_DEBUG_TRACE).toBe("2");
+    expect(base({ DIB_DEBUG_TRACE: "1" }).DIB_DEBUG_TRACE).toBe("1");
+    expect(base({ DIB_DEBUG_TRACE: "1" }, 1).DIB_DEBUG_TRACE).toBe("2");
+    expect(base({ DIB_DEBUG_TRACE: "" }, 1).DIB_DEBUG_TRACE).toBe("1");
+    expect(() => base({ DIB_DEBUG_TRACE: "yes" })).toThrow(
+      /DIB_DEBUG_TRACE must be a whole number/,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { KilnError } from "../errors.ts";
 import { formatElementEnv } from "../elements/element-env.ts";
 import type { ElementRef } from "../elements/types.ts";
 import { stringify } from "yaml";
@@ -34,6 +35,7 @@ export interface BaseEnvOptions {
   elementsPath: string[];
   imageName: string;
   arch: string;
+  /** `-x` count, added to the caller's own `DIB_DEBUG_TRACE` as disk-image-create does. */
   debugTrace: number;
   imageCache: string;
   /** The command line as given (`DIB_ARGS`). */
@@ -69,7 +71,7 @@ export function baseBuildEnv(o: BaseEnvOptions): Record<string, string> {
     TMP_HOOKS_PATH: o.dirs.hooksPath,
     TMP_MOUNT_PATH: o.dirs.mountPath,
     OUT_IMAGE_PATH: "",
-    DIB_DEBUG_TRACE: String(o.debugTrace),
+    DIB_DEBUG_TRACE: String(callerTraceLevel(o.userEnv.DIB_DEBUG_TRACE) + o.debugTrace),
     DIB_IMAGE_CACHE: o.imageCache,
     // flock files of elements that share the cache (ubuntu, yum-minimal).
     DIB_LOCKFILES: env.DIB_LOCKFILES || path.join(o.imageCache, "lockfiles"),
@@ -118,6 +120,20 @@ export function phaseEnv(
     env["BASH_FUNC_get_image_element_array%%"] = elementArrayFunction(elements);
   }
   return env;
+}
+
+/**
+ * The trace level the caller's environment asks for before any `-x`:
+ * unset or empty is 0, as disk-image-create's `${DIB_DEBUG_TRACE:-0}`.
+ * Anything but a whole number is refused (hooks compare it with `-gt`).
+ */
+export function callerTraceLevel(value: string | undefined): number {
+  const text = (value ?? "").trim();
+  if (text === "") return 0;
+  if (!/^-?[0-9]+$/.test(text)) {
+    throw new KilnError("USAGE", `DIB_DEBUG_TRACE must be a whole number, got '${value}'`);
+  }
+  return Number.parseInt(text, 10);
 }
 
 /** The body bash expects for an exported function in the environment. */
