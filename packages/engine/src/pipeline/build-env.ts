@@ -6,6 +6,7 @@ import type { ElementRef } from "../elements/types.ts";
 import { stringify } from "yaml";
 import { CHROOT_PHASES, type TPhase } from "../plan/phases.ts";
 import {
+  checkoutPythonPath,
   dibCompatDefaults,
   dieFunctionBody,
   IN_TARGET_LIB,
@@ -94,7 +95,8 @@ export function baseBuildEnv(o: BaseEnvOptions): Record<string, string> {
 /**
  * Adjust the base environment for one phase: TARGET_ROOT in root.d and
  * cleanup.d; the exported `get_image_element_array`, Kiln's `sudo` stand-in
- * first and `$TMP_HOOKS_PATH/bin` last on PATH in host phases; HOME=/root,
+ * first and `$TMP_HOOKS_PATH/bin` last on PATH, and a DIB checkout's package
+ * root on PYTHONPATH (`checkoutPythonPath`) in host phases; HOME=/root,
  * DIB's PATH, `_LIB` at the in-target copy and no TMPDIR/VIRTUAL_ENV in the
  * chroot.
  */
@@ -117,6 +119,8 @@ export function phaseEnv(
     // which a build host need not have.
     const shims = `${base._LIB ?? KILN_LIB_DIR}/shims`;
     env.PATH = `${shims}:${env.PATH}:${base.TMP_HOOKS_PATH}/bin`;
+    const pythonPath = checkoutPythonPath((base.ELEMENTS_PATH ?? "").split(":"), base.PYTHONPATH);
+    if (pythonPath !== undefined) env.PYTHONPATH = pythonPath;
     env["BASH_FUNC_get_image_element_array%%"] = elementArrayFunction(elements);
   }
   return env;

@@ -68,6 +68,32 @@ export function resolvePythonExec(
   return findTool("python3", env.PATH || undefined) ?? "/usr/bin/python3";
 }
 
+/**
+ * PYTHONPATH for host hooks. A DIB source checkout on the elements path
+ * (`<root>/diskimage_builder/elements`) has tools that import DIB's package
+ * (package-installs-squash does), which only an installed DIB makes
+ * importable; running DIB from a checkout puts `<root>` on the import path,
+ * so Kiln does too: each such `<root>` in path order, then the caller's own
+ * value. Trees inside site-/dist-packages are already importable by their
+ * interpreter (see `resolvePythonExec`) and are left out. Undefined when
+ * nothing is added.
+ */
+export function checkoutPythonPath(
+  elementsPath: readonly string[],
+  existing: string | undefined,
+): string | undefined {
+  const kept = (existing ?? "").split(":").filter((entry) => entry !== "");
+  const roots: string[] = [];
+  for (const entry of elementsPath) {
+    if (entry === "") continue;
+    const m = /^(.*)\/diskimage_builder\/elements\/?$/.exec(path.resolve(entry));
+    const root = m ? m[1] || "/" : undefined;
+    if (!root || /\/(?:site|dist)-packages$/.test(root)) continue;
+    if (!roots.includes(root) && !kept.includes(root)) roots.push(root);
+  }
+  return roots.length === 0 ? undefined : [...roots, ...kept].join(":");
+}
+
 /** Debian releases whose security suite is `<release>/updates`, or (bullseye) set by the element itself. */
 const OLD_SECURITY_LAYOUT = new Set(["jessie", "stretch", "buster", "bullseye"]);
 
@@ -91,16 +117,21 @@ export function dibCompatDefaults(env: Record<string, string | undefined>): Reco
 /**
  * What pre-flight needs to check the build's host-side Python hooks
  * (`checkPythonHooks` in host/preflight.ts): the interpreter hooks will get
- * as DIB_PYTHON_EXEC and every hook of every phase.
+ * as DIB_PYTHON_EXEC, every hook of every phase, and, when Kiln adds a DIB
+ * checkout to PYTHONPATH, the caller's environment with that PYTHONPATH.
  */
 export function pythonHookCheck(
   plan: Pick<BuildPlan, "phases">,
   env: Record<string, string | undefined>,
   elementsPath: string[],
-): { python: string; hooks: HostHookRef[] } {
+): { python: string; hooks: HostHookRef[]; env?: Record<string, string> } {
   const hooks = (Object.entries(plan.phases) as [string, PlannedFile[]][]).flatMap(
     ([phase, files]) =>
       files.map((f) => ({ phase, element: f.element, name: f.name, path: f.path })),
   );
-  return { python: resolvePythonExec(env, elementsPath), hooks };
+  const python = resolvePythonExec(env, elementsPath);
+  const pythonPath = checkoutPythonPath(elementsPath, env.PYTHONPATH);
+  if (pythonPath === undefined) return { python, hooks };
+  const defined = Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined);
+  return { python, hooks, env: { ...Object.fromEntries(defined), PYTHONPATH: pythonPath } };
 }

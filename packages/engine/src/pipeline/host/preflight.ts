@@ -254,11 +254,14 @@ export function findPythonNeeds(hooks: HostHookRef[]): PythonNeed[] {
   return needs;
 }
 
-/** Runs `python -c CODE`; true when it exits 0. Injectable for tests. */
-export type PythonProbe = (python: string, code: string) => boolean;
+/**
+ * Runs `python -c CODE`, with `env` when given (the environment host hooks
+ * get); true when it exits 0. Injectable for tests.
+ */
+export type PythonProbe = (python: string, code: string, env?: Record<string, string>) => boolean;
 
-const defaultProbe: PythonProbe = (python, code) =>
-  spawnSync(python, ["-c", code], { stdio: "ignore", timeout: 30_000 }).status === 0;
+const defaultProbe: PythonProbe = (python, code, env) =>
+  spawnSync(python, ["-c", code], { stdio: "ignore", timeout: 30_000, env }).status === 0;
 
 const MODULE_HELP: Record<string, string> = {
   yaml: "apt-get install python3-yaml",
@@ -274,13 +277,15 @@ const MODULE_HELP: Record<string, string> = {
 export function findPythonProblems(o: {
   python: string;
   hooks: HostHookRef[];
+  /** The environment host hooks run Python with; default: this process's. */
+  env?: Record<string, string>;
   probe?: PythonProbe;
 }): string[] {
   const needs = findPythonNeeds(o.hooks);
   if (needs.length === 0) return [];
   const probe = o.probe ?? defaultProbe;
   const name = (n: PythonNeed) => `${n.hook.element}/${n.hook.phase}/${n.hook.name}`;
-  if (!probe(o.python, "pass")) {
+  if (!probe(o.python, "pass", o.env)) {
     return [
       `python not runnable: ${o.python} (DIB_PYTHON_EXEC), needed by ${needs.map(name).join(", ")} (apt-get install python3)`,
     ];
@@ -288,7 +293,7 @@ export function findPythonProblems(o: {
   const problems: string[] = [];
   for (const mod of ["yaml", "diskimage_builder"]) {
     const users = needs.filter((n) => n.modules.includes(mod));
-    if (users.length === 0 || probe(o.python, `import ${mod}`)) continue;
+    if (users.length === 0 || probe(o.python, `import ${mod}`, o.env)) continue;
     problems.push(
       `${o.python} (DIB_PYTHON_EXEC) cannot import ${mod}, needed by ${users.map(name).join(", ")} (${MODULE_HELP[mod]})`,
     );
