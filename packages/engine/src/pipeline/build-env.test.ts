@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ElementRef } from "../elements/types.ts";
 import { baseBuildEnv, CHROOT_PATH, phaseEnv } from "./build-env.ts";
+import { OLD_LAYOUT_ENV, writeDebianMinimal } from "./debian-minimal-fixtures.ts";
 import { IN_TARGET_LIB, KILN_LIB_DIR } from "./runtime-lib.ts";
 
 const elements: ElementRef[] = [
@@ -15,11 +16,15 @@ const elements: ElementRef[] = [
 const imageCache = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-env-"));
 afterAll(() => fs.rmSync(imageCache, { recursive: true, force: true }));
 
-function base(userEnv: Record<string, string | undefined> = {}, debugTrace = 0) {
+function base(
+  userEnv: Record<string, string | undefined> = {},
+  debugTrace = 0,
+  buildElements = elements,
+) {
   return baseBuildEnv({
     userEnv: { PATH: "/usr/bin:/bin", ...userEnv },
     dirs: { buildDir: "/b", imageDir: "/i", hooksPath: "/b/hooks", mountPath: "/b/mnt" },
-    elements,
+    elements: buildElements,
     elementsPath: ["/els"],
     imageName: "img",
     arch: "amd64",
@@ -82,12 +87,14 @@ describe("build environment: DIB's runtime contract", () => {
   });
 
   it("adds the Debian security subpath default unless the caller set one", () => {
-    expect(base().DIB_DEBIAN_SECURITY_SUBPATH).toBe("-security");
-    expect(base({ DIB_DEBIAN_SECURITY_SUBPATH: "/updates" }).DIB_DEBIAN_SECURITY_SUBPATH).toBe(
-      "/updates",
-    );
+    // A debian-minimal that still names the security suite `<release>/updates`.
+    const old = [...elements, writeDebianMinimal(path.join(imageCache, "old"), OLD_LAYOUT_ENV)];
+    expect(base({}, 0, old).DIB_DEBIAN_SECURITY_SUBPATH).toBe("-security");
+    expect(
+      base({ DIB_DEBIAN_SECURITY_SUBPATH: "/updates" }, 0, old).DIB_DEBIAN_SECURITY_SUBPATH,
+    ).toBe("/updates");
     // DIB_ENV records what the caller gave, not Kiln's defaults.
-    expect(base().DIB_ENV).not.toMatch(/SECURITY_SUBPATH/);
+    expect(base({}, 0, old).DIB_ENV).not.toMatch(/SECURITY_SUBPATH/);
   });
 
   it("DIB_DEBUG_TRACE starts from the caller's value and counts one per -x", () => {

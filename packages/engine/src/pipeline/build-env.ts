@@ -5,9 +5,9 @@ import { formatElementEnv } from "../elements/element-env.ts";
 import type { ElementRef } from "../elements/types.ts";
 import { stringify } from "yaml";
 import { CHROOT_PHASES, type TPhase } from "../plan/phases.ts";
+import { dibCompatDefaultsFor } from "./dib-compat-defaults.ts";
 import {
   checkoutPythonPath,
-  dibCompatDefaults,
   dieFunctionBody,
   IN_TARGET_LIB,
   KILN_LIB_DIR,
@@ -52,7 +52,7 @@ export interface BaseEnvOptions {
  * the caller's environment plus the variables disk-image-create exports.
  */
 export function baseBuildEnv(o: BaseEnvOptions): Record<string, string> {
-  const env: Record<string, string> = { ...dibCompatDefaults(o.userEnv) };
+  const env: Record<string, string> = { ...dibCompatDefaultsFor(o.elements, o.userEnv) };
   for (const [k, v] of Object.entries(o.userEnv)) if (v !== undefined) env[k] = v;
   const libDir = o.libDir ?? KILN_LIB_DIR;
   const names = o.elements.map((e) => e.name).join(" ");

@@ -4,7 +4,6 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  dibCompatDefaults,
   dieFunctionBody,
   installRuntimeLib,
   KILN_LIB_DIR,
@@ -270,15 +269,5 @@ describe("runtime-lib helpers", () => {
     fs.mkdirSync(onPath, { recursive: true });
     fs.writeFileSync(path.join(onPath, "python3"), "", { mode: 0o755 });
     expect(resolvePythonExec({ PATH: onPath }, ["/x"])).toBe(path.join(onPath, "python3"));
-  });
-
-  it("defaults the Debian security subpath only where the release uses -security", () => {
-    expect(dibCompatDefaults({})).toEqual({ DIB_DEBIAN_SECURITY_SUBPATH: "-security" });
-    expect(dibCompatDefaults({ DIB_RELEASE: "bookworm" })).toEqual({
-      DIB_DEBIAN_SECURITY_SUBPATH: "-security",
-    });
-    expect(dibCompatDefaults({ DIB_RELEASE: "bullseye" })).toEqual({});
-    expect(dibCompatDefaults({ DIB_RELEASE: "buster" })).toEqual({});
-    expect(dibCompatDefaults({ DIB_DEBIAN_SECURITY_SUBPATH: "/updates" })).toEqual({});
   });
 });

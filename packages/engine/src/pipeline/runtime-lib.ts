@@ -94,26 +94,6 @@ export function checkoutPythonPath(
   return roots.length === 0 ? undefined : [...roots, ...kept].join(":");
 }
 
-/** Debian releases whose security suite is `<release>/updates`, or (bullseye) set by the element itself. */
-const OLD_SECURITY_LAYOUT = new Set(["jessie", "stretch", "buster", "bullseye"]);
-
-/**
- * Defaults Kiln adds for upstream DIB element trees, only where the caller
- * set nothing. DIB 3.13's debian-minimal names the security suite
- * `<release>/updates`, a layout Debian dropped after buster (bullseye is
- * special-cased by the element), so current releases need
- * `DIB_DEBIAN_SECURITY_SUBPATH=-security`; Kiln's own debian-minimal uses
- * the same variable with the same default, so builds from either tree agree.
- */
-export function dibCompatDefaults(env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  const release = env.DIB_RELEASE ?? "";
-  if (env.DIB_DEBIAN_SECURITY_SUBPATH === undefined && !OLD_SECURITY_LAYOUT.has(release)) {
-    out.DIB_DEBIAN_SECURITY_SUBPATH = "-security";
-  }
-  return out;
-}
-
 /**
  * What pre-flight needs to check the build's host-side Python hooks
  * (`checkPythonHooks` in host/preflight.ts): the interpreter hooks will get
