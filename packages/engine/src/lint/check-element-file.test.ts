@@ -280,6 +280,31 @@ describe("hook-not-run", () => {
   });
 });
 
+describe("legacy-package-list", () => {
+  it("notes per-phase package-installs-<element> lists as deprecated", () => {
+    const files = {
+      "install.d/package-installs-e": "curl\n-gcc\n",
+      "post-install.d/package-installs-other": "jq\n",
+      "install.d/10-a": hook(GOOD_BASH),
+      "root.d/package-installs-e": "ignored by DIB\n",
+      "package-installs.yaml": "curl:\n",
+    };
+    expect(lintOne("legacy-package-list", files).map((f) => [f.file, f.severity])).toEqual([
+      ["install.d/package-installs-e", "warning"],
+      ["post-install.d/package-installs-other", "warning"],
+    ]);
+    expect(lintOne("legacy-package-list", files)[0]?.message).toMatch(
+      /deprecated package list; declare its packages in package-installs\.yaml with `phase: install\.d`/,
+    );
+  });
+  it("can be disabled in the file", () => {
+    const files = {
+      "install.d/package-installs-e": "# kiln-lint: disable=legacy-package-list\ncurl\n",
+    };
+    expect(lintOne("legacy-package-list", files)).toEqual([]);
+  });
+});
+
 describe("binary files", () => {
   it("are skipped by text rules", () => {
     const bin = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 9, 0x20]).toString("latin1");

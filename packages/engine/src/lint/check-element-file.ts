@@ -31,6 +31,12 @@ const HOST_PHASES: ReadonlySet<string> = new Set(
 const RUN_PARTS_NAME = /^[0-9A-Za-z_-]+$/;
 // `NN-name`: data files in phase dirs are fine, but not ones named like hooks.
 const HOOK_LIKE_NAME = /^[0-9]+-[0-9A-Za-z_-]+$/;
+// Phase dirs whose package-installs hooks read `package-installs-<element>` lists.
+const LEGACY_LIST_PHASES: ReadonlySet<string> = new Set([
+  "pre-install.d",
+  "install.d",
+  "post-install.d",
+]);
 const DOC_EXT = new Set([".rst", ".md"]);
 const YAML_EXT = new Set([".yaml", ".yml"]);
 // Where a line that runs sudo on the host still visibly aims at the image.
@@ -70,6 +76,16 @@ export function checkElementFile(f: ElementFile, rawReport: ReportFn): LintDirec
     } else if (!isExec && HOOK_LIKE_NAME.test(base) && !text.startsWith("#!")) {
       // (with a #! line, the `executable` rule already reports it)
       report("hook-not-run", undefined, `'${base}' is named like a hook but is not executable`);
+    }
+  }
+  if (parts.length === 2 && LEGACY_LIST_PHASES.has(parts[0] ?? "")) {
+    if (base.startsWith("package-installs-")) {
+      report(
+        "legacy-package-list",
+        undefined,
+        `'${f.rel}' is a deprecated package list; declare its packages in package-installs.yaml ` +
+          `with \`phase: ${parts[0]}\` ('-' entries are \`build-only\`)`,
+      );
     }
   }
   if (binary) return directives;

@@ -28,6 +28,7 @@ export const LINT_RULE_IDS = [
   "pkg-map-json",
   "unique-hook-names",
   "hook-not-run",
+  "legacy-package-list",
   "lint-directive",
 ] as const;
 
@@ -177,6 +178,11 @@ export const LINT_RULES: readonly LintRule[] = [
     id: "hook-not-run",
     severity: "warning",
     reason: "dib-run-parts runs only executable files named [0-9A-Za-z_-]+; others are skipped",
+  },
+  {
+    id: "legacy-package-list",
+    severity: "warning",
+    reason: "per-phase `package-installs-<element>` lists are deprecated for package-installs.yaml",
   },
   {
     id: "lint-directive",
