@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { BuildCancelledError, HookFailedError } from "../errors.ts";
 import { listRunParts } from "../hooks/list-run-parts.ts";
@@ -49,12 +50,7 @@ export interface HookTiming {
 export async function runPhase(o: RunPhaseOptions): Promise<HookTiming[]> {
   const dir = path.join(o.hooksPath, o.phase);
   const chroot = CHROOT_PHASES.has(o.phase);
-  let names: string[] = [];
-  try {
-    names = listRunParts(dir, { regex: o.regex });
-  } catch {
-    names = []; // no such phase directory: nothing to run
-  }
+  const names = listPhaseHooks(dir, o.regex);
   const owner = ownerLookup(o.merged, o.phase);
   const envOwner = ownerLookup(o.merged, "environment.d");
   let current: { element: string; script: string } | undefined;
@@ -111,6 +107,21 @@ export async function runPhase(o: RunPhaseOptions): Promise<HookTiming[]> {
     o.emit({ type: "log", t: Date.now(), stream: "kiln", line, phase: o.phase });
   }
   return timings;
+}
+
+/**
+ * The phase's hooks in run order; none when no element ships the phase.
+ * Only a missing directory means "nothing to run": any other failure (a bad
+ * RUN_PARTS_REGEX, an unreadable directory) stops the build.
+ */
+function listPhaseHooks(dir: string, regex: string | undefined): string[] {
+  try {
+    fs.statSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+  return listRunParts(dir, { regex });
 }
 
 /** The element that ships a file of a merged directory; install-type links map via their dir. */
