@@ -65,4 +65,22 @@ describe("the build sequence over the fake host", () => {
     const tar = execFileSync("tar", ["-tf", path.join(outDir, "img.tar")], { encoding: "utf8" });
     expect(tar.split("\n")).toEqual(expect.arrayContaining(["./etc/fstab", "./etc/hostname"]));
   });
+
+  it("emits build.started first, progress and steps, and build.finished last", () => {
+    const traced = build;
+    expect(traced.result.status).toBe("succeeded");
+    const seen = traced.events.map((event) => event.type);
+    expect(seen[0]).toBe("build.started");
+    expect(seen.at(-1)).toBe("build.finished");
+    expect(traced.events[0]).toMatchObject({ elements: ["trace-os", "trace"] });
+    const stages = traced.events.flatMap((event) =>
+      event.type === "progress" && event.hook === undefined ? [event.phase] : [],
+    );
+    expect(stages).toEqual(expect.arrayContaining(["root.d", "block-device", "outputs"]));
+    const steps = traced.events.flatMap((event) => (event.type === "step" ? [event.name] : []));
+    expect(steps[0]).toBe("setup");
+    expect(steps.at(-1)).toBe("teardown");
+    expect(traced.result.artifacts.map((artifact) => artifact.kind)).toEqual(["tar", "raw"]);
+    expect(traced.host.mounts()).toEqual([]);
+  });
 });

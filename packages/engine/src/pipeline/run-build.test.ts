@@ -4,7 +4,6 @@ import { HookFailedError, InvalidRunPartsRegexError } from "../errors.ts";
 import { createFakeBuildHost } from "../testing/fake-build-host.ts";
 import { runTraceBuild, type TraceBuild } from "../testing/run-trace-build.ts";
 import { traceScriptName } from "../testing/trace-elements.ts";
-import type { TBuildEvent } from "./events.ts";
 
 const builds: TraceBuild[] = [];
 afterEach(() => {
@@ -22,8 +21,6 @@ function teardownCall(traced: TraceBuild) {
   if (call?.kind !== "teardown") throw new Error(`last host call is ${call?.kind}, not teardown`);
   return call;
 }
-
-const types = (events: TBuildEvent[]) => events.map((event) => event.type);
 
 describe("runBuild over the fake host (no root)", () => {
   it("reports a failing hook with its element, phase, script and exit code, and tears down", async () => {
@@ -96,24 +93,6 @@ describe("runBuild over the fake host (no root)", () => {
     expect(teardownCall(traced).keep).toBe(false);
     expect(traced.host.mounts()).toEqual([]);
     expect(fs.readdirSync(traced.tmpDir)).toEqual([]);
-  });
-
-  it("emits build.started first, progress and steps, and build.finished last", async () => {
-    const traced = await build();
-    expect(traced.result.status).toBe("succeeded");
-    const seen = types(traced.events);
-    expect(seen[0]).toBe("build.started");
-    expect(seen.at(-1)).toBe("build.finished");
-    expect(traced.events[0]).toMatchObject({ elements: ["trace-os", "trace"] });
-    const stages = traced.events.flatMap((event) =>
-      event.type === "progress" && event.hook === undefined ? [event.phase] : [],
-    );
-    expect(stages).toEqual(expect.arrayContaining(["root.d", "block-device", "outputs"]));
-    const steps = traced.events.flatMap((event) => (event.type === "step" ? [event.name] : []));
-    expect(steps[0]).toBe("setup");
-    expect(steps.at(-1)).toBe("teardown");
-    expect(traced.result.artifacts.map((artifact) => artifact.kind)).toEqual(["tar", "raw"]);
-    expect(traced.host.mounts()).toEqual([]);
   });
 
   it("rejects an invalid RUN_PARTS_REGEX before any host work, naming it", async () => {
