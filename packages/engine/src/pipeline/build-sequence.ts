@@ -284,7 +284,7 @@ async function writeImageOutputs(
   context.report("outputs");
   context.step("outputs", `writing ${options.request.types.join(", ")}`);
   const record = await writeBuildRecord({
-    o: options,
+    options,
     plan: context.plan,
     root: paths.mountPath,
     env: setup.env,
