@@ -16,6 +16,7 @@ const EXIT_CODES: Record<KilnErrorCode, number> = {
   PKG_MAP: 2,
   BLOCK_DEVICE_CONFIG: 2,
   USAGE: 2,
+  INVALID_RUN_PARTS_REGEX: 2,
   HOST: 3,
   HOOK_FAILED: 1,
   CANCELLED: 3,

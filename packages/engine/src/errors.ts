@@ -17,6 +17,7 @@ export type KilnErrorCode =
   | "PKG_MAP"
   | "BLOCK_DEVICE_CONFIG"
   | "USAGE"
+  | "INVALID_RUN_PARTS_REGEX"
   | "HOST"
   | "HOOK_FAILED"
   | "CANCELLED";
@@ -106,6 +107,25 @@ export class ElementFileError extends KilnError {
     options?: { cause?: unknown },
   ) {
     super("ELEMENT_FILE", `${file}: ${detail}`, options);
+  }
+}
+
+/**
+ * Thrown before a build starts when `RUN_PARTS_REGEX` (dib-run-parts' hook
+ * name filter) is not a valid regular expression: otherwise every phase
+ * would quietly select no hooks.
+ */
+export class InvalidRunPartsRegexError extends KilnError {
+  constructor(
+    readonly regex: string,
+    options?: { cause?: unknown },
+  ) {
+    const detail = options?.cause instanceof Error ? `: ${options.cause.message}` : "";
+    super(
+      "INVALID_RUN_PARTS_REGEX",
+      `RUN_PARTS_REGEX is not a valid regular expression: '${regex}'${detail}`,
+      options,
+    );
   }
 }
 

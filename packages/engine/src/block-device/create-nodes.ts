@@ -1,15 +1,24 @@
 /**
- * Graph entries → nodes, with DIB's per-plugin validation (spec §5.2) done
+ * Graph entries → nodes, with DIB's per-plugin validation done
  * through the zod schemas. Nodes come out in DIB's insertion order: entry by
  * entry, LVM as pvs + vgs + lvs + driver node. Errors name the node, the
  * field and the source line.
  */
-import { z } from "zod";
-import type { GraphEntry } from "./convert-config-tree.ts";
-import { pyStr } from "./convert-config-tree.ts";
-import { BlockDeviceConfigError, InvalidSizeError } from "./errors.ts";
-import { parseAbsSize } from "./parse-size.ts";
-import { PLUGIN_SCHEMAS, ZPartitionOptions, type TMkfsType, type TLvmOptions } from "./schemas.ts";
+import type { z } from "zod";
+import type { GraphEntry, PluginName } from "./convert-config-tree.ts";
+import { NodeBuilder } from "./node-builder.ts";
+import {
+  MKFS_TYPES,
+  PLUGIN_SCHEMAS,
+  ZPartitionOptions,
+  type TFstabOptions,
+  type TLocalLoopOptions,
+  type TLvmOptions,
+  type TMkfsOptions,
+  type TMkfsType,
+  type TMountOptions,
+  type TPartitioningOptions,
+} from "./schemas.ts";
 import type { BlockDeviceNode, PartitionNode, PartitionTable } from "./types.ts";
 
 /** Inputs node creation needs besides the entries. */
@@ -45,268 +54,269 @@ export interface CreatedNodes {
   tables: PartitionTable[];
 }
 
-export function createNodes(entries: GraphEntry[], opts: CreateNodesOptions): CreatedNodes {
-  const nodes: BlockDeviceNode[] = [];
-  const tables: PartitionTable[] = [];
-  const names = new Set<string>();
-  const labels = new Set<string>();
-  const fail = (node: unknown, line: number | undefined, detail: string): never => {
-    const at = line ? ` (line ${line})` : "";
-    throw new BlockDeviceConfigError(`node '${pyStr(node)}'${at}: ${detail}`, {
-      source: opts.source,
-    });
+/** Creates the nodes of one graph entry on the builder. */
+type CreateEntryNodes = (builder: NodeBuilder, entry: GraphEntry) => void;
+
+/** Validate an entry's options with the plugin's schema, then create its nodes from the typed result. */
+function forPlugin<S extends z.ZodObject>(
+  schema: S,
+  create: (builder: NodeBuilder, options: z.infer<S>, entry: GraphEntry) => void,
+): CreateEntryNodes {
+  return (builder, entry) => {
+    const { options, plugin, line } = entry;
+    create(builder, builder.check(schema, options, plugin, options.name, line), entry);
   };
-  const add = (node: BlockDeviceNode): void => {
-    if (names.has(node.name)) fail(node.name, node.line, "duplicate node name");
-    names.add(node.name);
-    nodes.push(node);
-  };
-
-  for (const entry of entries) {
-    const { plugin, line } = entry;
-    const schema = PLUGIN_SCHEMAS[plugin] as z.ZodObject;
-    const o = check(schema, entry.options, plugin, entry.options.name, line);
-    const name = o.name as string;
-    const common = { name, ...(line ? { line } : {}), edgesFrom: [], edgesTo: [] };
-    switch (plugin) {
-      case "local_loop": {
-        const bsRaw = opts.blockSizeOverride ?? o.block_size ?? 512;
-        const blockSize = Number(bsRaw);
-        if (!Number.isInteger(blockSize) || blockSize <= 0) {
-          fail(name, line, `local_loop.block_size '${String(bsRaw)}' is not a whole number`);
-        }
-        if (blockSize !== 512 && blockSize !== 4096) {
-          opts.warn(`node '${name}': block size ${blockSize} is neither 512 nor 4096`);
-        }
-        const sizeSpec = (o.size as string | undefined) ?? opts.imageSize;
-        let size: number | undefined;
-        if (sizeSpec !== undefined) size = sized(name, line, "local_loop.size", sizeSpec);
-        const directory = (o.directory as string | undefined) ?? opts.imageDir;
-        add({
-          kind: "local_loop",
-          ...common,
-          blockSize,
-          ...(size !== undefined ? { size } : {}),
-          ...(directory !== undefined ? { directory, image: `${directory}/${name}.raw` } : {}),
-        });
-        break;
-      }
-      case "partitioning": {
-        const label = o.label as "mbr" | "gpt";
-        const align = o.align
-          ? sized(name, line, "partitioning.align", o.align as string)
-          : 1 << 20;
-        if (label === "mbr" && (align < 512 || align % 512 !== 0)) {
-          fail(name, line, `partitioning.align must be a multiple of 512 bytes`);
-        }
-        const table: PartitionTable = {
-          name,
-          base: o.base as string,
-          label,
-          align,
-          partitions: [],
-        };
-        let prev: string | undefined;
-        (o.partitions as unknown[]).forEach((raw, index) => {
-          const rawName = (raw as Record<string, unknown>).name ?? `${name}.partitions[${index}]`;
-          const line = entry.partitionLines?.[index] ?? entry.line;
-          const p = check(
-            ZPartitionOptions,
-            raw as Record<string, unknown>,
-            "partition",
-            rawName,
-            line,
-          );
-          const flags = (p.flags as string[] | undefined) ?? [];
-          if (label === "gpt" && flags.includes("primary")) {
-            fail(p.name, line, "partition flag 'primary' is not supported for GPT partitions");
-          }
-          const node: PartitionNode = {
-            kind: "partition",
-            ...common,
-            name: p.name as string,
-            base: table.base,
-            table: name,
-            label,
-            index,
-            ...(line ? { line } : {}),
-            boot: flags.includes("boot"),
-            primary: flags.includes("primary"),
-            size: p.size as string,
-            type: partitionType(label, p.type, (d) => fail(p.name, line, d)),
-            edgesFrom: prev === undefined ? [table.base] : [table.base, prev],
-            edgesTo: [],
-          };
-          add(node);
-          table.partitions.push(node.name);
-          prev = node.name;
-        });
-        tables.push(table);
-        break;
-      }
-      case "lvm": {
-        const l = o as TLvmOptions;
-        const pvNames = l.pvs.map((pv) => pv.name);
-        const vgNames = l.vgs.map((vg) => vg.name);
-        for (const vg of l.vgs) {
-          const bad = vg.base.find((b) => !pvNames.includes(b));
-          if (bad !== undefined) fail(name, line, `lvm vg '${vg.name}': base '${bad}' is not a pv`);
-        }
-        for (const lv of l.lvs) {
-          if (!vgNames.includes(lv.base)) {
-            fail(name, line, `lvm lv '${lv.name}': base '${lv.base}' is not a vg`);
-          }
-        }
-        const lvmCommon = { lvm: name, ...(line ? { line } : {}), edgesTo: [] };
-        for (const pv of l.pvs) {
-          add({
-            kind: "pv",
-            ...lvmCommon,
-            name: pv.name,
-            base: pv.base,
-            options: pv.options ?? [],
-            edgesFrom: [],
-          });
-        }
-        for (const vg of l.vgs) {
-          add({
-            kind: "vg",
-            ...lvmCommon,
-            name: vg.name,
-            pvs: vg.base,
-            options: vg.options ?? [],
-            edgesFrom: [...vg.base],
-          });
-        }
-        for (const lv of l.lvs) {
-          add({
-            kind: "lv",
-            ...lvmCommon,
-            name: lv.name,
-            vg: lv.base,
-            options: lv.options ?? [],
-            edgesFrom: [lv.base],
-            ...(lv.size !== undefined ? { size: lv.size } : {}),
-            ...(lv.extents !== undefined ? { extents: lv.extents } : {}),
-            ...(lv.type !== undefined ? { lvType: lv.type } : {}),
-            ...(lv["thin-pool"] !== undefined ? { thinPool: lv["thin-pool"] } : {}),
-          });
-        }
-        add({
-          kind: "lvm",
-          ...common,
-          pvs: pvNames,
-          vgs: vgNames,
-          lvs: l.lvs.map((lv) => lv.name),
-          edgesFrom: [...new Set(l.pvs.map((pv) => pv.base))],
-          edgesTo: pvNames,
-        });
-        break;
-      }
-      case "mkfs": {
-        const fsType = o.type as TMkfsType;
-        let label = (o.label as string | undefined) ?? name;
-        if (fsType === "vfat" || fsType === "fat") label = label.toUpperCase();
-        if (labels.has(label))
-          fail(name, line, `filesystem label '${label}' is used more than once`);
-        labels.add(label);
-        const max = MAX_LABEL[fsType];
-        if (max !== undefined && label.length > max) {
-          fail(name, line, `label '${label}' is too long for ${fsType}: ${label.length} > ${max}`);
-        }
-        const rawOpts = o.opts as string | undefined;
-        add({
-          kind: "mkfs",
-          ...common,
-          base: o.base as string,
-          fsType,
-          label,
-          uuid: (o.uuid as string | undefined) ?? opts.randomUuid(),
-          ...(rawOpts !== undefined ? { opts: rawOpts.trim().split(" ") } : {}),
-          edgesFrom: [o.base as string],
-        });
-        break;
-      }
-      case "mount": {
-        const mountPoint = o.mount_point as string;
-        if (!mountPoint.startsWith("/") && mountPoint !== "none") {
-          fail(
-            name,
-            line,
-            `mount.mount_point '${mountPoint}' must be an absolute path (or none for swap)`,
-          );
-        }
-        if (nodes.some((n) => n.kind === "mount" && n.mountPoint === mountPoint)) {
-          fail(name, line, `mount point '${mountPoint}' is specified more than once`);
-        }
-        add({ kind: "mount", ...common, base: o.base as string, mountPoint });
-        break;
-      }
-      case "fstab": {
-        add({
-          kind: "fstab",
-          ...common,
-          base: o.base as string,
-          options: (o.options as string | undefined) ?? "defaults",
-          dumpFreq: (o["dump-freq"] as number | string | undefined) ?? 0,
-          fsckPassno: (o["fsck-passno"] as number | string | undefined) ?? 2,
-          edgesFrom: [o.base as string],
-        });
-        break;
-      }
-    }
-  }
-  return { nodes, tables };
-
-  /** Validate with zod; the first issue becomes one error line. Unknown keys warn. */
-  function check(
-    schema: z.ZodObject,
-    value: Record<string, unknown>,
-    plugin: string,
-    nodeName: unknown,
-    line: number | undefined,
-  ): Record<string, unknown> {
-    const result = schema.safeParse(value);
-    if (!result.success) {
-      const issue = result.error.issues[0] as z.core.$ZodIssue;
-      fail(nodeName, line, describeIssue(plugin, issue, value));
-    }
-    for (const key of Object.keys(value)) {
-      if (!(key in schema.shape)) {
-        opts.warn(`node '${pyStr(nodeName)}': unknown ${plugin} option '${key}' is ignored`);
-      }
-    }
-    return (result as { data: Record<string, unknown> }).data;
-  }
-
-  function sized(name: string, line: number | undefined, field: string, spec: string): number {
-    try {
-      return parseAbsSize(spec);
-    } catch (err) {
-      if (err instanceof InvalidSizeError) return fail(name, line, `${field}: ${err.message}`);
-      throw err;
-    }
-  }
 }
 
-/** `plugin.a.b[0]` and the offending value, then the issue's message. */
-export function describeIssue(plugin: string, issue: z.core.$ZodIssue, root: unknown): string {
-  let value: unknown = root;
-  let field = plugin;
-  for (const seg of issue.path) {
-    value =
-      value === null || typeof value !== "object" ? undefined : (value as never)[seg as never];
-    field += typeof seg === "number" ? `[${seg}]` : `.${String(seg)}`;
+/** One function per DIB plugin, as DIB has one class per plugin. */
+const CREATE_BY_PLUGIN: Record<PluginName, CreateEntryNodes> = {
+  local_loop: forPlugin(PLUGIN_SCHEMAS.local_loop, createLocalLoop),
+  partitioning: forPlugin(PLUGIN_SCHEMAS.partitioning, createPartitioning),
+  lvm: forPlugin(PLUGIN_SCHEMAS.lvm, createLvm),
+  mkfs: forPlugin(PLUGIN_SCHEMAS.mkfs, createMkfs),
+  mount: forPlugin(PLUGIN_SCHEMAS.mount, createMount),
+  fstab: forPlugin(PLUGIN_SCHEMAS.fstab, createFstab),
+};
+
+export function createNodes(entries: GraphEntry[], options: CreateNodesOptions): CreatedNodes {
+  const builder = new NodeBuilder(options);
+  for (const entry of entries) CREATE_BY_PLUGIN[entry.plugin](builder, entry);
+  return { nodes: builder.nodes, tables: builder.tables };
+}
+
+/** Fields every node of an entry shares. */
+function commonFields(name: string, entry: GraphEntry) {
+  return { name, ...(entry.line ? { line: entry.line } : {}), edgesFrom: [], edgesTo: [] };
+}
+
+function createLocalLoop(
+  builder: NodeBuilder,
+  options: TLocalLoopOptions,
+  entry: GraphEntry,
+): void {
+  const { name } = options;
+  const { line } = entry;
+  const rawBlockSize = builder.options.blockSizeOverride ?? options.block_size ?? 512;
+  const blockSize = Number(rawBlockSize);
+  if (!Number.isInteger(blockSize) || blockSize <= 0) {
+    builder.fail(
+      name,
+      line,
+      `local_loop.block_size '${String(rawBlockSize)}' is not a whole number`,
+    );
   }
-  if (value === undefined) {
-    const msg = issue.code === "invalid_type" ? "is required" : issue.message;
-    return `${field} ${msg}`;
+  if (blockSize !== 512 && blockSize !== 4096) {
+    builder.options.warn(`node '${name}': block size ${blockSize} is neither 512 nor 4096`);
   }
-  const shown = typeof value === "string" ? `'${value}'` : JSON.stringify(value);
-  if (issue.code === "custom" || issue.code === "invalid_value") {
-    return `${field} ${shown} ${issue.message}`;
+  const sizeSpec = options.size ?? builder.options.imageSize;
+  const size =
+    sizeSpec === undefined ? undefined : builder.sized(name, line, "local_loop.size", sizeSpec);
+  const directory = options.directory ?? builder.options.imageDir;
+  builder.add({
+    kind: "local_loop",
+    ...commonFields(name, entry),
+    blockSize,
+    ...(size !== undefined ? { size } : {}),
+    ...(directory !== undefined ? { directory, image: `${directory}/${name}.raw` } : {}),
+  });
+}
+
+function createPartitioning(
+  builder: NodeBuilder,
+  options: TPartitioningOptions,
+  entry: GraphEntry,
+): void {
+  const { name, label } = options;
+  const align = options.align
+    ? builder.sized(name, entry.line, "partitioning.align", options.align)
+    : 1 << 20;
+  if (label === "mbr" && (align < 512 || align % 512 !== 0)) {
+    builder.fail(name, entry.line, `partitioning.align must be a multiple of 512 bytes`);
   }
-  return `${field} ${issue.message} (got ${shown})`;
+  const table: PartitionTable = { name, base: options.base, label, align, partitions: [] };
+  let previous: string | undefined;
+  options.partitions.forEach((raw, index) => {
+    const node = createPartition(builder, table, entry, raw, index, previous);
+    builder.add(node);
+    table.partitions.push(node.name);
+    previous = node.name;
+  });
+  builder.tables.push(table);
+}
+
+/** One partition of a table; it depends on the disk and on the partition before it. */
+function createPartition(
+  builder: NodeBuilder,
+  table: PartitionTable,
+  entry: GraphEntry,
+  raw: unknown,
+  index: number,
+  previous: string | undefined,
+): PartitionNode {
+  const value = (raw ?? {}) as Record<string, unknown>;
+  const rawName = value.name ?? `${table.name}.partitions[${index}]`;
+  const line = entry.partitionLines?.[index] ?? entry.line;
+  const partition = builder.check(
+    ZPartitionOptions,
+    raw as Record<string, unknown>,
+    "partition",
+    rawName,
+    line,
+  );
+  const flags = partition.flags ?? [];
+  if (table.label === "gpt" && flags.includes("primary")) {
+    builder.fail(
+      partition.name,
+      line,
+      "partition flag 'primary' is not supported for GPT partitions",
+    );
+  }
+  return {
+    kind: "partition",
+    ...commonFields(table.name, entry),
+    name: partition.name,
+    base: table.base,
+    table: table.name,
+    label: table.label,
+    index,
+    ...(line ? { line } : {}),
+    boot: flags.includes("boot"),
+    primary: flags.includes("primary"),
+    size: partition.size,
+    type: partitionType(table.label, partition.type, (detail) =>
+      builder.fail(partition.name, line, detail),
+    ),
+    edgesFrom: previous === undefined ? [table.base] : [table.base, previous],
+    edgesTo: [],
+  };
+}
+
+/** LVM as DIB orders it: every pv, every vg, every lv, then the driver node. */
+function createLvm(builder: NodeBuilder, options: TLvmOptions, entry: GraphEntry): void {
+  const { name } = options;
+  const { line } = entry;
+  const pvNames = options.pvs.map((pv) => pv.name);
+  const vgNames = options.vgs.map((vg) => vg.name);
+  for (const vg of options.vgs) {
+    const bad = vg.base.find((base) => !pvNames.includes(base));
+    if (bad !== undefined)
+      builder.fail(name, line, `lvm vg '${vg.name}': base '${bad}' is not a pv`);
+  }
+  for (const lv of options.lvs) {
+    if (!vgNames.includes(lv.base)) {
+      builder.fail(name, line, `lvm lv '${lv.name}': base '${lv.base}' is not a vg`);
+    }
+  }
+  const lvmCommon = { lvm: name, ...(line ? { line } : {}), edgesTo: [] };
+  for (const pv of options.pvs) {
+    const { name: pvName, base } = pv;
+    builder.add({
+      kind: "pv",
+      ...lvmCommon,
+      name: pvName,
+      base,
+      options: pv.options ?? [],
+      edgesFrom: [],
+    });
+  }
+  for (const vg of options.vgs) {
+    builder.add({
+      kind: "vg",
+      ...lvmCommon,
+      name: vg.name,
+      pvs: vg.base,
+      options: vg.options ?? [],
+      edgesFrom: [...vg.base],
+    });
+  }
+  for (const lv of options.lvs) {
+    builder.add({
+      kind: "lv",
+      ...lvmCommon,
+      name: lv.name,
+      vg: lv.base,
+      options: lv.options ?? [],
+      edgesFrom: [lv.base],
+      ...(lv.size !== undefined ? { size: lv.size } : {}),
+      ...(lv.extents !== undefined ? { extents: lv.extents } : {}),
+      ...(lv.type !== undefined ? { lvType: lv.type } : {}),
+      ...(lv["thin-pool"] !== undefined ? { thinPool: lv["thin-pool"] } : {}),
+    });
+  }
+  builder.add({
+    kind: "lvm",
+    ...commonFields(name, entry),
+    pvs: pvNames,
+    vgs: vgNames,
+    lvs: options.lvs.map((lv) => lv.name),
+    edgesFrom: [...new Set(options.pvs.map((pv) => pv.base))],
+    edgesTo: pvNames,
+  });
+}
+
+function createMkfs(builder: NodeBuilder, options: TMkfsOptions, entry: GraphEntry): void {
+  const { name, base } = options;
+  const { line } = entry;
+  const fsType = options.type;
+  if (!isMkfsType(fsType))
+    return builder.fail(name, line, `mkfs.type '${fsType}' is not supported`);
+  let label = options.label ?? name;
+  if (fsType === "vfat" || fsType === "fat") label = label.toUpperCase();
+  if (builder.labels.has(label)) {
+    builder.fail(name, line, `filesystem label '${label}' is used more than once`);
+  }
+  builder.labels.add(label);
+  const max = MAX_LABEL[fsType];
+  if (max !== undefined && label.length > max) {
+    builder.fail(
+      name,
+      line,
+      `label '${label}' is too long for ${fsType}: ${label.length} > ${max}`,
+    );
+  }
+  builder.add({
+    kind: "mkfs",
+    ...commonFields(name, entry),
+    base,
+    fsType,
+    label,
+    uuid: options.uuid ?? builder.options.randomUuid(),
+    ...(options.opts !== undefined ? { opts: options.opts.trim().split(" ") } : {}),
+    edgesFrom: [base],
+  });
+}
+
+function createMount(builder: NodeBuilder, options: TMountOptions, entry: GraphEntry): void {
+  const { name, base, mount_point: mountPoint } = options;
+  if (!mountPoint.startsWith("/") && mountPoint !== "none") {
+    builder.fail(
+      name,
+      entry.line,
+      `mount.mount_point '${mountPoint}' must be an absolute path (or none for swap)`,
+    );
+  }
+  if (builder.nodes.some((node) => node.kind === "mount" && node.mountPoint === mountPoint)) {
+    builder.fail(name, entry.line, `mount point '${mountPoint}' is specified more than once`);
+  }
+  builder.add({ kind: "mount", ...commonFields(name, entry), base, mountPoint });
+}
+
+function createFstab(builder: NodeBuilder, options: TFstabOptions, entry: GraphEntry): void {
+  const { name, base } = options;
+  builder.add({
+    kind: "fstab",
+    ...commonFields(name, entry),
+    base,
+    options: options.options ?? "defaults",
+    dumpFreq: options["dump-freq"] ?? 0,
+    fsckPassno: options["fsck-passno"] ?? 2,
+    edgesFrom: [base],
+  });
+}
+
+/** The schema admits only these; the guard gives the type. */
+function isMkfsType(type: string): type is TMkfsType {
+  return (MKFS_TYPES as readonly string[]).includes(type);
 }
 
 /** MBR: a hex string as Python's `int(s, 16)` reads it, one byte; GPT: `str(type)`. */

@@ -66,6 +66,16 @@ export interface MbrLayout {
 }
 
 /** DIB's MBR algorithm; throws a {@link BlockDeviceConfigError} naming the partition. */
+/** A partition's size in bytes out of `free`; a bad size spec fails through `fail`. */
+function partitionBytes(spec: string, free: number, fail: (detail: string) => never): number {
+  try {
+    return parseRelSize(spec, free).bytes;
+  } catch (err) {
+    if (err instanceof InvalidSizeError) return fail(`size: ${err.message}`);
+    throw err;
+  }
+}
+
 export function layoutMbr(opts: {
   diskSize: number;
   align: number;
@@ -96,13 +106,7 @@ export function layoutMbr(opts: {
       throw new BlockDeviceConfigError(`partition '${p.name}' on '${disk}': ${d}`);
     };
     const free = diskSize - (nextFree + alignUp(1)) * SECTOR;
-    let size: number;
-    try {
-      size = parseRelSize(p.size, free).bytes;
-    } catch (err) {
-      if (err instanceof InvalidSizeError) return fail(`size: ${err.message}`);
-      throw err;
-    }
+    const size = partitionBytes(p.size, free, fail);
     const type = p.type as number;
     const len = Math.floor(size / SECTOR);
     if (len <= 0) fail(`size '${p.size}' is less than one sector`);
@@ -238,13 +242,7 @@ export function layoutGpt(opts: {
     const fail = (d: string): never => {
       throw new BlockDeviceConfigError(`partition '${p.name}' on '${disk}': ${d}`);
     };
-    let size: number;
-    try {
-      size = parseRelSize(p.size, free).bytes;
-    } catch (err) {
-      if (err instanceof InvalidSizeError) return fail(`size: ${err.message}`);
-      throw err;
-    }
+    const size = partitionBytes(p.size, free, fail);
     if (size > free) {
       fail(`needs ${size} bytes but only ${free} are left (the image is smaller than the config)`);
     }

@@ -2,7 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempDir } from "../testing/element-tree.ts";
-import { listEnvironmentFiles, listRunParts } from "./list-run-parts.ts";
+import { InvalidRunPartsRegexError } from "../errors.ts";
+import { compileRunPartsRegex, listEnvironmentFiles, listRunParts } from "./list-run-parts.ts";
 
 let cleanup = () => {};
 afterEach(() => cleanup());
@@ -45,6 +46,19 @@ describe("listRunParts", () => {
     expect(() => listRunParts("/no/such")).toThrow(
       "Scripts directory [/no/such] must exist and be a directory",
     );
+  });
+});
+
+describe("compileRunPartsRegex", () => {
+  it("compiles the default and a custom filter", () => {
+    expect(compileRunPartsRegex(undefined).test("10-ok")).toBe(true);
+    expect(compileRunPartsRegex(undefined).test("10-no.sh")).toBe(false);
+    expect(compileRunPartsRegex("^[0-9]+-.*sh$").test("10-no.sh")).toBe(true);
+  });
+
+  it("names RUN_PARTS_REGEX and the bad value when the filter does not compile", () => {
+    expect(() => compileRunPartsRegex("([")).toThrow(InvalidRunPartsRegexError);
+    expect(() => compileRunPartsRegex("([")).toThrow(/RUN_PARTS_REGEX .*'\(\['/);
   });
 });
 

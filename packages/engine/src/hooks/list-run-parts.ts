@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { KilnError } from "../errors.ts";
+import { InvalidRunPartsRegexError, KilnError } from "../errors.ts";
 import { readDirNames } from "../elements/read-names.ts";
 import { compareBytes, sortRunParts } from "./sort-run-parts.ts";
 
@@ -24,11 +24,23 @@ export function listRunParts(dir: string, options: ListRunPartsOptions = {}): st
   if (!isDir(dir)) {
     throw new KilnError("USAGE", `Scripts directory [${dir}] must exist and be a directory`);
   }
-  const filter = new RegExp(options.regex ?? DEFAULT_RUN_PARTS_REGEX);
+  const filter = compileRunPartsRegex(options.regex);
   const names = readDirNames(dir).filter(
     (name) => filter.test(name) && isExecutableFile(path.join(dir, name)),
   );
   return sortRunParts(names);
+}
+
+/**
+ * dib-run-parts' name filter as a RegExp (the default when `regex` is
+ * undefined); throws `InvalidRunPartsRegexError` naming the bad value.
+ */
+export function compileRunPartsRegex(regex: string | undefined): RegExp {
+  try {
+    return new RegExp(regex ?? DEFAULT_RUN_PARTS_REGEX);
+  } catch (err) {
+    throw new InvalidRunPartsRegexError(regex ?? DEFAULT_RUN_PARTS_REGEX, { cause: err });
+  }
 }
 
 /**

@@ -15,41 +15,43 @@ const SECRET = /(PASSWORD|TOKEN|SECRET|_KEY$|PRIVATE)/i;
  * environment (DIB_* and the like; secret-looking values redacted).
  * Returns the directory.
  */
-export async function writeBuildRecord(a: {
-  o: RunBuildOptions;
+export async function writeBuildRecord(record: {
+  options: RunBuildOptions;
   plan: BuildPlan;
   root: string;
   env: Record<string, string>;
   runner: CommandRunner;
 }): Promise<string> {
-  const dir = path.resolve(a.o.cwd, `${imageBaseName(a.o.request)}.d`);
+  const dir = path.resolve(record.options.cwd, `${imageBaseName(record.options.request)}.d`);
   fs.mkdirSync(dir, { recursive: true });
-  const packages = await listDebianPackages(a.runner, a.root, a.env);
+  const packages = await listDebianPackages(record.runner, record.root, record.env);
   fs.writeFileSync(path.join(dir, "packages.json"), JSON.stringify(packages, null, 1) + "\n");
   fs.writeFileSync(
     path.join(dir, "elements.json"),
     JSON.stringify(
-      a.plan.elements.map((e) => ({ name: e.name, path: e.path })),
+      record.plan.elements.map((element) => ({ name: element.name, path: element.path })),
       null,
       1,
     ) + "\n",
   );
   fs.writeFileSync(
     path.join(dir, "element-manifest"),
-    a.plan.elements.map((e) => e.name).join("\n") + "\n",
+    record.plan.elements.map((element) => element.name).join("\n") + "\n",
   );
   const env = Object.fromEntries(
-    Object.entries(a.o.env)
+    Object.entries(record.options.env)
       .filter(
-        ([k, v]) =>
-          v !== undefined && (k.startsWith("DIB_") || k === "ELEMENTS_PATH" || k === "ARCH"),
+        ([key, value]) =>
+          value !== undefined &&
+          (key.startsWith("DIB_") || key === "ELEMENTS_PATH" || key === "ARCH"),
       )
-      .sort(([x], [y]) => (x < y ? -1 : 1))
-      .map(([k, v]) => [k, SECRET.test(k) ? "<redacted>" : v]),
+      .sort(([left], [right]) => (left < right ? -1 : 1))
+      .map(([key, value]) => [key, SECRET.test(key) ? "<redacted>" : value]),
   );
   fs.writeFileSync(
     path.join(dir, "build.json"),
-    JSON.stringify({ args: a.o.args, request: a.o.request, env }, null, 1) + "\n",
+    JSON.stringify({ args: record.options.args, request: record.options.request, env }, null, 1) +
+      "\n",
   );
   return dir;
 }

@@ -7,7 +7,7 @@ import type { BuildHost } from "./build-host.ts";
 import { createBuildDir } from "./host/build-dir.ts";
 import { killChrootProcesses, mountChrootFilesystems } from "./host/chroot.ts";
 import { listMountsUnder, MountTracker, unmountAllUnder } from "./host/mounts.ts";
-import { checkHost } from "./host/preflight.ts";
+import { checkHost, checkPythonHooks } from "./host/preflight.ts";
 import { createCommandRunner } from "./host/run-command.ts";
 import { cleanStaleBuilds } from "./host/stale-builds.ts";
 import { teardownBuild } from "./host/teardown.ts";
@@ -22,37 +22,41 @@ export function createRootBuildHost(options: { logger?: Logger } = {}): BuildHos
   const tracker = new MountTracker({ runner, logger });
   return {
     runner,
-    async preflight(req) {
-      checkHost({ root: true, tools: req.tools, loopDevices: req.loopDevices, space: req.space });
+    async preflight(request) {
+      const { tools, loopDevices, space } = request;
+      checkHost({ root: true, tools, loopDevices, space });
+      // Upstream host hooks written in Python need an interpreter with PyYAML (and DIB's package).
+      checkPythonHooks(request.pythonHooks);
     },
-    async createBuildDir(o) {
+    async createBuildDir(request) {
       // What a crashed predecessor left (its pid is gone) is cleaned first.
-      const stale = await cleanStaleBuilds({ tmpDir: o.tmpDir, runner, logger });
-      for (const c of stale.cleaned)
-        logger.warn(`cleaned up after a crashed build: ${c.dir} (${c.reason})`);
-      const dirs = await createBuildDir({ ...o, runner, logger });
+      const stale = await cleanStaleBuilds({ tmpDir: request.tmpDir, runner, logger });
+      for (const cleaned of stale.cleaned)
+        logger.warn(`cleaned up after a crashed build: ${cleaned.dir} (${cleaned.reason})`);
+      const dirs = await createBuildDir({ ...request, runner, logger });
       return { buildDir: dirs.buildDir, imageDir: dirs.imageDir };
     },
     mountChrootFilesystems: (root) => mountChrootFilesystems(tracker, root, { runner }),
     bindReadOnly: (source, target) => tracker.bindMount(source, target, { readOnly: true }),
     unmount: (target) => tracker.unmount(target),
-    async unmountAllUnder(dir, opts = {}) {
-      const keep = new Set(opts.keep ?? []);
-      for (const m of listMountsUnder(dir, { includeSelf: true })) {
-        if (keep.has(m.target)) continue;
-        const report = await unmountAllUnder(m.target, { runner, logger, includeSelf: true });
+    async unmountAllUnder(dir, options = {}) {
+      const keep = new Set(options.keep ?? []);
+      for (const mount of listMountsUnder(dir, { includeSelf: true })) {
+        if (keep.has(mount.target)) continue;
+        const report = await unmountAllUnder(mount.target, { runner, logger, includeSelf: true });
         if (report.errors.length)
-          logger.warn(`could not unmount ${m.target}: ${report.errors.join("; ")}`);
+          logger.warn(`could not unmount ${mount.target}: ${report.errors.join("; ")}`);
       }
     },
     async killChrootProcesses(root) {
       const killed = await killChrootProcesses(root, { logger });
-      for (const p of killed) logger.info(`Killed chroot process ${p.comm}(${p.pid})`);
+      for (const victim of killed)
+        logger.info(`Killed chroot process ${victim.comm}(${victim.pid})`);
     },
     createBlockDevices: (plan: BlockDevicePlan, signal?: AbortSignal) =>
       createBlockDevices({ plan, runner, tracker, logger, signal }),
     umountBlockDevices: (state: BlockDeviceState) =>
       umountBlockDevices(state, { runner, tracker, logger }),
-    teardown: (o) => teardownBuild({ ...o, runner, logger }),
+    teardown: (request) => teardownBuild({ ...request, runner, logger }),
   };
 }

@@ -1,21 +1,22 @@
-import { checkPythonHooks } from "./host/preflight.ts";
-import { pythonHookCheck } from "./runtime-lib.ts";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { HookFailedError, KilnError } from "../errors.ts";
+import { compileRunPartsRegex } from "../hooks/list-run-parts.ts";
 import type { Logger } from "../logger.ts";
 import { silentLogger } from "../logger.ts";
 import type { TBuildRequest } from "../plan/build-request.ts";
-import { planBuild } from "../plan/plan-build.ts";
+import { planBuild, type BuildPlan } from "../plan/plan-build.ts";
 import { PHASES, type TPhase } from "../plan/phases.ts";
 import type { BuildPaths } from "./build-env.ts";
-import type { BuildHost } from "./build-host.ts";
+import type { BuildReporter } from "./build-context.ts";
+import type { BuildDirs, BuildHost } from "./build-host.ts";
 import { runBuildSequence } from "./build-sequence.ts";
 import type { EventSink, TBuildEvent } from "./events.ts";
 import type { TArtifact } from "./outputs/plan-outputs.ts";
 import { ProgressTracker, type PhaseTimings } from "./progress.ts";
 import type { HookTiming } from "./run-phase.ts";
+import { pythonHookCheck } from "./runtime-lib.ts";
 
 export interface RunBuildOptions {
   request: TBuildRequest;
@@ -53,88 +54,118 @@ export interface BuildResult {
 const STAGES = [...PHASES.slice(0, 6), "block-device", ...PHASES.slice(6), "outputs"];
 
 /**
- * Build an image: DIB's disk-image-create sequence (spec §2.1), with
- * every mount, loop device and temp dir torn down in all outcomes.
+ * Build an image: DIB's disk-image-create sequence, with every mount, loop
+ * device and temp dir torn down in all outcomes.
  */
-export async function runBuild(o: RunBuildOptions): Promise<BuildResult> {
-  const started = Date.now();
-  const logger = o.logger ?? silentLogger;
-  const buildId = o.buildId ?? crypto.randomUUID();
-  const progress = new ProgressTracker(STAGES, o.history);
-  const hooks: BuildResult["hooks"] = [];
-  const artifacts: TArtifact[] = [];
-  const emit = (e: TBuildEvent) => o.emit(e);
-  const step = (name: string, detail?: string) =>
-    emit({ type: "step", t: Date.now(), name, detail });
-  const report = (phase: string, hook?: string) =>
-    emit({ type: "progress", t: Date.now(), phase: phase as TPhase, hook, ...progress.snapshot() });
-
-  let dirs: { buildDir: string; imageDir: string } | undefined;
-  let failed = true;
-  let result: BuildResult["status"] = "errored";
+export async function runBuild(options: RunBuildOptions): Promise<BuildResult> {
+  const startedAt = Date.now();
+  const reporter = createBuildReporter(options);
+  let dirs: BuildDirs | undefined;
+  let status: BuildResult["status"] = "errored";
   let error: KilnError | Error | undefined;
   try {
+    const runPartsRegex = checkRunPartsRegex(options.env);
     const plan = planBuild({
-      elements: o.request.elements,
-      elementsPath: o.elementsPath,
-      skipBase: o.request.skipBase,
-      arch: o.request.arch,
-      env: o.env,
-      logger,
+      elements: options.request.elements,
+      elementsPath: options.elementsPath,
+      skipBase: options.request.skipBase,
+      arch: options.request.arch,
+      env: options.env,
+      logger: reporter.logger,
     });
-    emit({
+    reporter.emit({
       type: "build.started",
-      t: started,
-      buildId,
-      elements: plan.elements.map((e) => e.name),
+      t: startedAt,
+      buildId: options.buildId ?? crypto.randomUUID(),
+      elements: plan.elements.map((element) => element.name),
       phases: [...PHASES],
     });
-    await o.host.preflight({
-      tools: requiredTools(o.request),
-      loopDevices: 1,
-      space: [
-        { dir: o.tmpDir, bytes: 4 * 2 ** 30 },
-        { dir: o.imageCache, bytes: 1 * 2 ** 30 },
-      ],
-    });
-    // Upstream host hooks written in Python need an interpreter with PyYAML (and DIB's package).
-    checkPythonHooks(pythonHookCheck(plan, o.env, o.elementsPath));
-    fs.mkdirSync(o.imageCache, { recursive: true });
-    dirs = await o.host.createBuildDir({
-      tmpDir: o.tmpDir,
-      tmpfs: !o.request.noTmpfs,
-      minTmpfsGb: o.request.minTmpfsGb,
-    });
-    const bd: BuildPaths = {
+    dirs = await prepareHost(options, plan);
+    const paths: BuildPaths = {
       ...dirs,
       hooksPath: path.join(dirs.buildDir, "hooks"),
       mountPath: path.join(dirs.buildDir, "mnt"),
     };
-    step("setup", `Building in ${bd.buildDir}`);
-    await runBuildSequence(o, plan, bd, { emit, step, report, progress, hooks, artifacts, logger });
-    failed = false;
-    result = "succeeded";
+    reporter.step("setup", `Building in ${paths.buildDir}`);
+    const { host } = options;
+    await runBuildSequence({ ...reporter, options, plan, paths, host, runPartsRegex });
+    status = "succeeded";
   } catch (err) {
     error = err instanceof Error ? err : new Error(String(err));
-    result = statusFor(error, o.signal);
+    status = statusFor(error, options.signal);
   } finally {
-    if (dirs) {
-      step("teardown", failed && o.request.keepOnFailure ? `keeping ${dirs.buildDir}` : undefined);
-      const t = await o.host.teardown({ ...dirs, keep: failed && o.request.keepOnFailure });
-      if (t.unmounted.length || t.detached.length) {
-        logger.debug("teardown", { unmounted: t.unmounted, detached: t.detached });
-      }
-    }
+    if (dirs) await tearDown(options, reporter, dirs, status !== "succeeded");
   }
-  const durationMs = Date.now() - started;
-  emit({
+  const durationMs = Date.now() - startedAt;
+  reporter.emit({
     type: "build.finished",
     t: Date.now(),
-    status: result,
+    status,
     durationMs,
     error: error ? describeError(error) : undefined,
   });
-  return { status: result, error, artifacts, hooks, timings: progress.timings(), durationMs };
+  const { artifacts, hooks, progress } = reporter;
+  return { status, error, artifacts, hooks, timings: progress.timings(), durationMs };
+}
+
+/**
+ * RUN_PARTS_REGEX, checked before anything touches the host: a bad one would
+ * otherwise select no hook in any phase.
+ */
+function checkRunPartsRegex(env: Record<string, string | undefined>): string | undefined {
+  const regex = env.RUN_PARTS_REGEX || undefined;
+  if (regex !== undefined) compileRunPartsRegex(regex);
+  return regex;
+}
+
+function createBuildReporter(options: RunBuildOptions): BuildReporter {
+  const progress = new ProgressTracker(STAGES, options.history);
+  const emit = (event: TBuildEvent) => options.emit(event);
+  return {
+    emit,
+    step: (name, detail) => emit({ type: "step", t: Date.now(), name, detail }),
+    report: (stage, hook) =>
+      emit({ type: "progress", t: Date.now(), phase: stage, hook, ...progress.snapshot() }),
+    progress,
+    hooks: [],
+    artifacts: [],
+    logger: options.logger ?? silentLogger,
+  };
+}
+
+/** Pre-flight (tools, loop devices, space, Python for host hooks), the cache and the build dirs. */
+async function prepareHost(options: RunBuildOptions, plan: BuildPlan): Promise<BuildDirs> {
+  await options.host.preflight({
+    tools: requiredTools(options.request),
+    loopDevices: 1,
+    space: [
+      { dir: options.tmpDir, bytes: 4 * 2 ** 30 },
+      { dir: options.imageCache, bytes: 1 * 2 ** 30 },
+    ],
+    pythonHooks: pythonHookCheck(plan, options.env, options.elementsPath),
+  });
+  fs.mkdirSync(options.imageCache, { recursive: true });
+  return options.host.createBuildDir({
+    tmpDir: options.tmpDir,
+    tmpfs: !options.request.noTmpfs,
+    minTmpfsGb: options.request.minTmpfsGb,
+  });
+}
+
+/** Release the build's host state; keeps the dirs of a failed build with --keep-on-failure. */
+async function tearDown(
+  options: RunBuildOptions,
+  reporter: BuildReporter,
+  dirs: BuildDirs,
+  failed: boolean,
+): Promise<void> {
+  const keep = failed && options.request.keepOnFailure;
+  reporter.step("teardown", keep ? `keeping ${dirs.buildDir}` : undefined);
+  const report = await options.host.teardown({ ...dirs, keep });
+  if (report.unmounted.length || report.detached.length) {
+    const { unmounted, detached } = report;
+    reporter.logger.debug("teardown", { unmounted, detached });
+  }
 }
 
 function requiredTools(req: TBuildRequest): string[] {
@@ -155,7 +186,7 @@ function requiredTools(req: TBuildRequest): string[] {
   return tools;
 }
 
-/** The one mapping from failure to build status (conventions rule 10). */
+/** The one mapping from failure to build status: a hook's failure is the user's, the host's is ours. */
 export function statusFor(err: Error, signal?: AbortSignal): BuildResult["status"] {
   if (signal?.aborted || (err instanceof KilnError && err.code === "CANCELLED")) return "cancelled";
   if (err instanceof KilnError) {

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { BuildCancelledError, HookFailedError } from "../errors.ts";
 import { listRunParts } from "../hooks/list-run-parts.ts";
@@ -46,71 +47,86 @@ export interface HookTiming {
  * code and duration are known exactly. Chroot phases expect the caller to
  * have bind-mounted the hooks tree at `IN_TARGET`.
  */
-export async function runPhase(o: RunPhaseOptions): Promise<HookTiming[]> {
-  const dir = path.join(o.hooksPath, o.phase);
-  const chroot = CHROOT_PHASES.has(o.phase);
-  let names: string[] = [];
-  try {
-    names = listRunParts(dir, { regex: o.regex });
-  } catch {
-    names = []; // no such phase directory: nothing to run
-  }
-  const owner = ownerLookup(o.merged, o.phase);
-  const envOwner = ownerLookup(o.merged, "environment.d");
+export async function runPhase(options: RunPhaseOptions): Promise<HookTiming[]> {
+  const { phase, emit, signal } = options;
+  const chroot = CHROOT_PHASES.has(phase);
+  const names = listPhaseHooks(path.join(options.hooksPath, phase), options.regex);
+  const owner = ownerLookup(options.merged, phase);
   let current: { element: string; script: string } | undefined;
   const log = (line: string, stream: "stdout" | "stderr") =>
-    o.emit({ type: "log", t: Date.now(), stream, line, phase: o.phase, ...current });
+    emit({ type: "log", t: Date.now(), stream, line, phase, ...current });
 
   const env = await computePhaseEnv({
-    phase: o.phase,
-    env: o.env,
-    hooksPath: o.hooksPath,
-    chrootRoot: chroot ? o.mountPath : undefined,
-    owner: envOwner,
-    runner: o.runner,
+    phase,
+    env: options.env,
+    hooksPath: options.hooksPath,
+    chrootRoot: chroot ? options.mountPath : undefined,
+    owner: ownerLookup(options.merged, "environment.d"),
+    runner: options.runner,
     onLine: log,
-    signal: o.signal,
-    cwd: chroot ? undefined : o.cwd,
+    signal,
+    cwd: chroot ? undefined : options.cwd,
   });
 
   const timings: HookTiming[] = [];
   for (const script of names) {
-    if (o.signal?.aborted) throw new BuildCancelledError();
-    const element = owner(script);
-    current = { element, script };
-    o.onHook?.(script);
-    o.emit({ type: "hook.started", t: Date.now(), phase: o.phase, element, script });
-    const [file, args] = chroot
-      ? ["chroot", [o.mountPath, `${IN_TARGET}/${o.phase}/${script}`]]
-      : [path.join(dir, script), []];
-    const result = await o.runner.run(file, args as string[], {
-      env,
-      cwd: chroot ? undefined : o.cwd,
-      signal: o.signal,
-      killGraceMs: o.killGraceMs,
-      onLine: log,
-    });
-    timings.push({ script, element, exitCode: result.exitCode, durationMs: result.durationMs });
-    o.emit({
-      type: "hook.finished",
-      t: Date.now(),
-      phase: o.phase,
-      element,
-      script,
-      exitCode: result.exitCode,
-      durationMs: result.durationMs,
-    });
+    if (signal?.aborted) throw new BuildCancelledError();
+    current = { element: owner(script), script };
+    const { killedBy, ...timing } = await runHook(options, env, current, log);
+    timings.push(timing);
     current = undefined;
-    if (o.signal?.aborted) throw new BuildCancelledError();
-    if (result.exitCode !== 0) {
-      throw new HookFailedError(o.phase, element, script, result.exitCode, result.signal);
+    if (signal?.aborted) throw new BuildCancelledError();
+    if (timing.exitCode !== 0) {
+      throw new HookFailedError(phase, timing.element, script, timing.exitCode, killedBy);
     }
   }
-  o.onHook?.(undefined);
-  for (const line of profilingTable(o.phase, timings)) {
-    o.emit({ type: "log", t: Date.now(), stream: "kiln", line, phase: o.phase });
+  options.onHook?.(undefined);
+  for (const line of profilingTable(phase, timings)) {
+    emit({ type: "log", t: Date.now(), stream: "kiln", line, phase });
   }
   return timings;
+}
+
+/** One hook as its own process, between its hook.started and hook.finished events. */
+async function runHook(
+  options: RunPhaseOptions,
+  env: Record<string, string>,
+  hook: { element: string; script: string },
+  onLine: (line: string, stream: "stdout" | "stderr") => void,
+): Promise<HookTiming & { killedBy?: string }> {
+  const { phase, emit } = options;
+  const { element, script } = hook;
+  options.onHook?.(script);
+  emit({ type: "hook.started", t: Date.now(), phase, element, script });
+  const chroot = CHROOT_PHASES.has(phase);
+  const [file, args] = chroot
+    ? ["chroot", [options.mountPath, `${IN_TARGET}/${phase}/${script}`]]
+    : [path.join(options.hooksPath, phase, script), []];
+  const result = await options.runner.run(file, args, {
+    env,
+    cwd: chroot ? undefined : options.cwd,
+    signal: options.signal,
+    killGraceMs: options.killGraceMs,
+    onLine,
+  });
+  const { exitCode, durationMs } = result;
+  emit({ type: "hook.finished", t: Date.now(), phase, element, script, exitCode, durationMs });
+  return { script, element, exitCode, durationMs, killedBy: result.signal };
+}
+
+/**
+ * The phase's hooks in run order; none when no element ships the phase.
+ * Only a missing directory means "nothing to run": any other failure (a bad
+ * RUN_PARTS_REGEX, an unreadable directory) stops the build.
+ */
+function listPhaseHooks(dir: string, regex: string | undefined): string[] {
+  try {
+    fs.statSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+  return listRunParts(dir, { regex });
 }
 
 /** The element that ships a file of a merged directory; install-type links map via their dir. */

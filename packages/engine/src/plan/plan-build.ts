@@ -4,7 +4,7 @@ import { findElements, splitElementsPath } from "../elements/find-elements.ts";
 import { buildRequestList } from "../elements/request.ts";
 import type { ElementRef } from "../elements/types.ts";
 import { compareBytes, sortRunParts } from "../hooks/sort-run-parts.ts";
-import { DEFAULT_RUN_PARTS_REGEX, isExecutableFile, isFile } from "../hooks/list-run-parts.ts";
+import { compileRunPartsRegex, isExecutableFile, isFile } from "../hooks/list-run-parts.ts";
 import { applyInstallTypes, mergeHooks, type MergedHooks } from "../hooks/merge-hooks.ts";
 import type { Logger } from "../logger.ts";
 import { PHASES, type TPhase } from "./phases.ts";
@@ -68,7 +68,7 @@ export function planBuild(options: PlanBuildOptions): BuildPlan {
   if (elements.some((e) => e.name === "install-types"))
     applyInstallTypes(runnableTree, options.env);
 
-  const regex = new RegExp(options.env.RUN_PARTS_REGEX || DEFAULT_RUN_PARTS_REGEX);
+  const regex = compileRunPartsRegex(options.env.RUN_PARTS_REGEX || undefined);
   const phases = {} as Record<TPhase, PlannedFile[]>;
   for (const phase of PHASES) {
     const dir = runnableTree.get(phase) ?? new Map();

@@ -10,6 +10,8 @@ export interface ElementSpec {
   hooks?: Record<string, string[]>;
   /** Any other files, relative path → content (written non-executable). */
   files?: Record<string, string>;
+  /** Executable files, relative path → content (`{ "install.d/10-a": "#!/bin/bash\n…" }`). */
+  scripts?: Record<string, string>;
 }
 
 /** Create `root/<name>/…` for each element; returns `root`. */
@@ -32,6 +34,10 @@ export function writeElements(root: string, elements: Record<string, ElementSpec
     for (const [rel, content] of Object.entries(spec.files ?? {})) {
       fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
       fs.writeFileSync(path.join(dir, rel), content);
+    }
+    for (const [rel, content] of Object.entries(spec.scripts ?? {})) {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), content, { mode: 0o755 });
     }
   }
   return root;

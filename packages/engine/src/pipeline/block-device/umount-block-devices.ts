@@ -11,7 +11,7 @@ import path from "node:path";
 import { silentLogger, type Logger } from "../../logger.ts";
 import { HostError } from "../host/errors.ts";
 import { detachLoop } from "../host/loop-devices.ts";
-import { listMounts, resolveDir, type MountTracker } from "../host/mounts.ts";
+import { isMounted, resolveDir, type MountTracker } from "../host/mounts.ts";
 import { DEFAULT_HOST_ENV } from "../host/run-command.ts";
 import type { CommandRunner } from "../host/types.ts";
 import { copyStagedToFat } from "./stage-vfat.ts";
@@ -49,10 +49,7 @@ export async function umountBlockDevices(
   const env = o.env ?? DEFAULT_HOST_ENV;
   const retries = o.retries ?? 5;
   const errors: string[] = [];
-  const mounted = (p: string): boolean => {
-    const real = resolveDir(p);
-    return listMounts().some((m) => m.target === real);
-  };
+  const mounted = (target: string): boolean => isMounted(resolveDir(target));
 
   for (const m of [...state.mountPoints].reverse()) {
     const target = m.path;

@@ -194,7 +194,8 @@ export interface UnmountAllOptions {
   skip?: (mount: MountEntry) => boolean;
 }
 
-function isMounted(target: string): boolean {
+/** Whether something is mounted at exactly `target` (a resolved path). */
+export function isMounted(target: string): boolean {
   return listMounts().some((m) => m.target === target);
 }
 

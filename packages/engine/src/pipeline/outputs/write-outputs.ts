@@ -94,11 +94,7 @@ export async function writeTreeOutputs(o: WriteOutputsOptions): Promise<TArtifac
   const ctx = context(o);
   const { plan } = ctx;
   if (plan.tree.length === 0) return [];
-  const root = o.rootTree;
-  if (!root) throw new HostError(`output ${plan.tree.join(",")}: no root tree given`);
-  if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new HostError(`output ${plan.tree.join(",")}: root tree ${root} is not a directory`);
-  }
+  const root = requireInput(plan.tree, o.rootTree, "root tree", "directory");
   const artifacts: TArtifact[] = [];
   const wantsTar = plan.tree.includes("tar") || plan.tree.includes("tgz");
   let tarFile: string | undefined;
@@ -182,11 +178,7 @@ export async function writeDiskOutputs(o: WriteOutputsOptions): Promise<TArtifac
   const ctx = context(o);
   const { plan } = ctx;
   if (plan.disk.length === 0) return [];
-  const raw = o.rawImage;
-  if (!raw) throw new HostError(`output ${plan.disk.join(",")}: no raw image given`);
-  if (!fs.statSync(raw, { throwIfNoEntry: false })?.isFile()) {
-    throw new HostError(`output ${plan.disk.join(",")}: raw image ${raw} does not exist`);
-  }
+  const raw = requireInput(plan.disk, o.rawImage, "raw image", "file");
   const artifacts: TArtifact[] = [];
   for (const type of plan.disk) {
     const t = ctx.target(type);
@@ -194,6 +186,25 @@ export async function writeDiskOutputs(o: WriteOutputsOptions): Promise<TArtifac
     artifacts.push(await ctx.finish(type, t));
   }
   return artifacts;
+}
+
+/** The outputs' input (root tree or raw image), which must be given and exist; returns it. */
+function requireInput(
+  types: readonly string[],
+  input: string | undefined,
+  what: "root tree" | "raw image",
+  kind: "directory" | "file",
+): string {
+  const prefix = `output ${types.join(",")}`;
+  if (!input) throw new HostError(`${prefix}: no ${what} given`);
+  const stat = fs.statSync(input, { throwIfNoEntry: false });
+  if (kind === "directory" && !stat?.isDirectory()) {
+    throw new HostError(`${prefix}: ${what} ${input} is not a directory`);
+  }
+  if (kind === "file" && !stat?.isFile()) {
+    throw new HostError(`${prefix}: ${what} ${input} does not exist`);
+  }
+  return input;
 }
 
 interface Target {
