@@ -41,10 +41,7 @@ import {
   type TTestAgentRun,
 } from "../../apps/cli/src/agent/testing/run-test-agent.ts";
 import { canBuild, FIXTURE_ELEMENTS, leftovers } from "../pipeline/fake-build.ts";
-import {
-  startApiServer,
-  type TApiServer,
-} from "../../apps/dashboard/src/server/testing/start-api-server.ts";
+import { startApiServer, type TApiServer } from "@kiln/server/testing/start-api-server";
 
 const why = canBuild();
 if (why) console.warn(`test/agent/real-build.test.ts skipped: ${why}`);

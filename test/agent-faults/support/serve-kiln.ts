@@ -1,6 +1,6 @@
 /**
  * The server side of the fault tests, as its own process so a test can
- * SIGKILL it: the agent gateway and the dashboard's /api routes (tRPC,
+ * SIGKILL it: the agent gateway and @kiln/server's /api routes (tRPC,
  * health, log download) on one HTTP server, plus the dispatch and
  * offline-marking timers, over a SQLite file. The dashboard's own start-up
  * (`startDashboard`) also builds Next and hardcodes a 10 s heartbeat, so the
@@ -16,7 +16,7 @@ import { migrateDatabase } from "@kiln/db/migrate";
 import type { Logger } from "@kiln/engine/logger";
 import type { ServerDeps } from "@kiln/server/context";
 import { EventBus } from "@kiln/server/event-bus";
-import { startApiServer } from "../../../apps/dashboard/src/server/testing/start-api-server.ts";
+import { startApiServer } from "@kiln/server/testing/start-api-server";
 
 export interface TServeKilnConfig {
   /** file:… SQLite URL (migrated here on every start, a no-op after the first). */

@@ -2,7 +2,7 @@ import { testProviders } from "@kiln/db/testing";
 import { verify } from "@node-rs/argon2";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AppError } from "../../app-error.ts";
-import { resolveActor } from "../../http-auth.ts";
+import { resolveActor } from "../../http/http-auth.ts";
 import { createUser } from "../users/create-user.ts";
 import { createTestServer, type TTestServer } from "./create-test-server.ts";
 import { ensureFirstAdmin, SETUP_TOKEN_SETTING } from "./first-admin.ts";
