@@ -26,7 +26,7 @@ import type { Logger } from "@kiln/engine/logger";
 import type { ServerDeps } from "@kiln/server/context";
 import type { AppRouter } from "@kiln/server/routers/app-router";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
-import { createFixture, type TFixture } from "@kiln/server/services/builds/test-fixture";
+import { createFixture, type TFixture } from "@kiln/server/testing/builds-fixture";
 import { importCatalogTree } from "@kiln/server/services/catalogs/import-catalog-tree";
 import {
   findOrCreateCatalog,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
 import { registerBuiltinCatalog } from "../services/catalogs/manage-catalogs.ts";
-import { createFixture, type TFixture } from "../services/builds/test-fixture.ts";
+import { createFixture, type TFixture } from "../testing/builds-fixture.ts";
 import { assignFrameFor, agentCatalogPath } from "./assign-frame.ts";
 
 const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);

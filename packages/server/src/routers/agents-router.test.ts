@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
 import { hashRegistrationToken } from "../services/agents/create-registration-token.ts";
 import { dispatchQueued } from "../services/dispatch/dispatch-queued.ts";
-import { addAgent, createFixture, type TFixture } from "../services/builds/test-fixture.ts";
+import { addAgent, createFixture, type TFixture } from "../testing/builds-fixture.ts";
 
 const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
 

@@ -3,7 +3,7 @@ import { testProviders } from "@kiln/db/testing";
 import { appendLogChunk } from "../services/builds/append-log-chunk.ts";
 import { recordArtifact } from "../services/builds/record-artifact.ts";
 import { recordBuildEvent } from "../services/builds/record-build-event.ts";
-import { createFixture, recordStarted, type TFixture } from "../services/builds/test-fixture.ts";
+import { createFixture, recordStarted, type TFixture } from "../testing/builds-fixture.ts";
 
 const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
 for (const p of providers)

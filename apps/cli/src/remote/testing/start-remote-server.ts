@@ -12,7 +12,7 @@ import path from "node:path";
 import type { TTestProvider } from "@kiln/db/testing";
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
-import { createFixture, type TFixture } from "@kiln/server/services/builds/test-fixture";
+import { createFixture, type TFixture } from "@kiln/server/testing/builds-fixture";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
 import { startApiServer } from "@kiln/server/testing/start-api-server";
 import type { BuildExecutor } from "../../agent/build-executor.ts";

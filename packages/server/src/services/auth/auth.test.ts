@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AppError } from "../../app-error.ts";
 import { resolveActor } from "../../http/http-auth.ts";
 import { createUser } from "../users/create-user.ts";
-import { createTestServer, type TTestServer } from "./create-test-server.ts";
+import { createTestServer, type TTestServer } from "../../testing/identity-test-server.ts";
 import { ensureFirstAdmin, SETUP_TOKEN_SETTING } from "./first-admin.ts";
 import { hashPassword } from "./hash-password.ts";
 import { SESSION_COOKIE, SESSION_TTL_MS } from "./sessions.ts";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
 import { appendLogChunk } from "./append-log-chunk.ts";
 import { recordBuildEvent } from "./record-build-event.ts";
-import { createFixture, type TFixture } from "./test-fixture.ts";
+import { createFixture, type TFixture } from "../../testing/builds-fixture.ts";
 
 const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
 

@@ -6,7 +6,7 @@ import { statusFromFinished } from "./build-status.ts";
 import { finishBuild } from "../../gateway/build-transitions.ts";
 import { recordArtifact, recordManifest } from "./record-artifact.ts";
 import { recordBuildEvent } from "./record-build-event.ts";
-import { addAgent, createFixture, type TFixture } from "./test-fixture.ts";
+import { addAgent, createFixture, type TFixture } from "../../testing/builds-fixture.ts";
 
 const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
 

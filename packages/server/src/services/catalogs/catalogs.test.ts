@@ -12,7 +12,7 @@ import {
   tarOf,
   writeTree,
   type TCatalogTestServer,
-} from "./catalog-test-server.ts";
+} from "../../testing/catalog-test-server.ts";
 import { seedTwoTeams } from "../../testing/seed-two-teams.ts";
 import { handleCatalogUpload } from "./handle-catalog-upload.ts";
 import { BUILTIN_CATALOG_ID, registerBuiltinCatalog } from "./manage-catalogs.ts";

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDb } from "@kiln/db/client";
 import { testProviders } from "@kiln/db/testing";
-import { addAgent, createFixture, recordStarted, type TFixture } from "../builds/test-fixture.ts";
+import {
+  addAgent,
+  createFixture,
+  recordStarted,
+  type TFixture,
+} from "../../testing/builds-fixture.ts";
 import { recordBuildEvent } from "../builds/record-build-event.ts";
 import { dispatchQueued } from "./dispatch-queued.ts";
 import { markAgentsOffline } from "./mark-agents-offline.ts";

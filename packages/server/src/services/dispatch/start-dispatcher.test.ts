@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
-import { addAgent, createFixture, type TFixture } from "../builds/test-fixture.ts";
+import { addAgent, createFixture, type TFixture } from "../../testing/builds-fixture.ts";
 import { startDispatcher } from "./start-dispatcher.ts";
 
 const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);

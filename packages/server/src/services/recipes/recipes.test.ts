@@ -8,7 +8,7 @@ import {
   tarGz,
   writeTree,
   type TCatalogTestServer,
-} from "../catalogs/catalog-test-server.ts";
+} from "../../testing/catalog-test-server.ts";
 import { importCatalogUpload } from "../catalogs/import-catalog-upload.ts";
 import { seedTwoTeams } from "../../testing/seed-two-teams.ts";
 import { getRecipeVersionForBuild } from "./find-recipes.ts";

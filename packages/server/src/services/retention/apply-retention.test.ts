@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
-import { createFixture, type TFixture } from "../builds/test-fixture.ts";
+import { createFixture, type TFixture } from "../../testing/builds-fixture.ts";
 import { applyRetention } from "./apply-retention.ts";
 
 const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);

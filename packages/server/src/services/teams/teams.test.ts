@@ -1,7 +1,7 @@
 import { testProviders } from "@kiln/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../context.ts";
-import { createTestServer, type TTestServer } from "../auth/create-test-server.ts";
+import { createTestServer, type TTestServer } from "../../testing/identity-test-server.ts";
 import { createUser } from "../users/create-user.ts";
 
 for (const provider of testProviders(process.env.KILN_TEST_DATABASE_URL)) {

@@ -2,7 +2,7 @@ import { testProviders } from "@kiln/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../context.ts";
 import { resolveActor } from "../../http/http-auth.ts";
-import { createTestServer, type TTestServer } from "../auth/create-test-server.ts";
+import { createTestServer, type TTestServer } from "../../testing/identity-test-server.ts";
 import { hashSecret } from "../auth/secrets.ts";
 import { createTestActor } from "../../testing/create-test-actor.ts";
 import { parseScopes } from "./api-token-view.ts";

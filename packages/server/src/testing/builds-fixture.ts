@@ -11,12 +11,12 @@ import { createDirectoryArtifactStore } from "@kiln/db/artifact-store";
 import { migrateDatabase } from "@kiln/db/migrate";
 import type { TTestProvider } from "@kiln/db/testing";
 import { silentLogger } from "@kiln/engine/logger";
-import type { Actor, ServerDeps } from "../../context.ts";
-import { EventBus } from "../../event-bus.ts";
-import { agentsRouter } from "../../routers/agents-router.ts";
-import { buildsRouter } from "../../routers/builds-router.ts";
-import { createCallerFactory, router } from "../../trpc.ts";
-import { recordBuildEvent } from "./record-build-event.ts";
+import type { Actor, ServerDeps } from "../context.ts";
+import { EventBus } from "../event-bus.ts";
+import { agentsRouter } from "../routers/agents-router.ts";
+import { buildsRouter } from "../routers/builds-router.ts";
+import { createCallerFactory, router } from "../trpc.ts";
+import { recordBuildEvent } from "../services/builds/record-build-event.ts";
 
 const testRouter = router({ builds: buildsRouter, agents: agentsRouter });
 const createCaller = createCallerFactory(testRouter);

@@ -11,14 +11,14 @@ import { createDb } from "@kiln/db/client";
 import { migrateDatabase } from "@kiln/db/migrate";
 import type { TTestProvider } from "@kiln/db/testing";
 import { silentLogger } from "@kiln/engine/logger";
-import type { Actor, RequestContext, ServerDeps } from "../../context.ts";
-import { EventBus } from "../../event-bus.ts";
-import { auditRouter } from "../../routers/audit-router.ts";
-import { authRouter } from "../../routers/auth-router.ts";
-import { teamsRouter } from "../../routers/teams-router.ts";
-import { tokensRouter } from "../../routers/tokens-router.ts";
-import { usersRouter } from "../../routers/users-router.ts";
-import { createCallerFactory, router } from "../../trpc.ts";
+import type { Actor, RequestContext, ServerDeps } from "../context.ts";
+import { EventBus } from "../event-bus.ts";
+import { auditRouter } from "../routers/audit-router.ts";
+import { authRouter } from "../routers/auth-router.ts";
+import { teamsRouter } from "../routers/teams-router.ts";
+import { tokensRouter } from "../routers/tokens-router.ts";
+import { usersRouter } from "../routers/users-router.ts";
+import { createCallerFactory, router } from "../trpc.ts";
 
 /** The identity routers alone, so these tests do not depend on other areas' routers. */
 export const identityRouter = router({

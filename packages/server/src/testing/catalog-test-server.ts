@@ -13,12 +13,12 @@ import { createDb } from "@kiln/db/client";
 import { migrateDatabase } from "@kiln/db/migrate";
 import type { TTestProvider } from "@kiln/db/testing";
 import { silentLogger } from "@kiln/engine/logger";
-import type { Actor, ServerConfig, ServerDeps } from "../../context.ts";
-import { EventBus } from "../../event-bus.ts";
-import { catalogsRouter } from "../../routers/catalogs-router.ts";
-import { elementsRouter } from "../../routers/elements-router.ts";
-import { recipesRouter } from "../../routers/recipes-router.ts";
-import { createCallerFactory, router } from "../../trpc.ts";
+import type { Actor, ServerConfig, ServerDeps } from "../context.ts";
+import { EventBus } from "../event-bus.ts";
+import { catalogsRouter } from "../routers/catalogs-router.ts";
+import { elementsRouter } from "../routers/elements-router.ts";
+import { recipesRouter } from "../routers/recipes-router.ts";
+import { createCallerFactory, router } from "../trpc.ts";
 
 export const catalogTestRouter = router({
   catalogs: catalogsRouter,
@@ -28,7 +28,7 @@ export const catalogTestRouter = router({
 const createCaller = createCallerFactory(catalogTestRouter);
 
 /** Kiln's own elements directory (the built-in catalog). */
-export const BUILTIN_ELEMENTS_DIR = path.resolve(import.meta.dirname, "../../../../../elements");
+export const BUILTIN_ELEMENTS_DIR = path.resolve(import.meta.dirname, "../../../../elements");
 
 export interface TCatalogTestServer {
   deps: ServerDeps;
