@@ -54,19 +54,31 @@ export async function authorizeCatalogImport(
   return undefined;
 }
 
+/** Refuses to import into a catalog that another kind of source fills. */
+export function requireSourceKind(
+  catalog: Catalog,
+  kind: "git" | "upload",
+  field: "catalogId" | "name",
+): void {
+  if (catalog.sourceKind === kind) return;
+  throw new AppError(
+    "INVALID_INPUT",
+    `catalog '${catalog.name}' is imported ${importedHow(catalog.sourceKind)}, not ${importedHow(kind)}`,
+    field,
+  );
+}
+
+function importedHow(sourceKind: string): string {
+  return sourceKind === "git" ? "from git" : `by ${sourceKind}`;
+}
+
 export async function importCatalogUpload(
   deps: ServerDeps,
   actor: Actor,
   input: TImportUploadInput,
 ): Promise<TImportResult> {
   const known = await authorizeCatalogImport(deps, actor, input.target);
-  if (known && known.sourceKind !== "upload") {
-    throw new AppError(
-      "INVALID_INPUT",
-      `catalog '${known.name}' is imported from ${known.sourceKind}, not by upload`,
-      "catalogId",
-    );
-  }
+  if (known) requireSourceKind(known, "upload", "catalogId");
   const subdir = input.subdir ? checkSubdir(input.subdir) : undefined;
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "kiln-catalog-upload-"));
   try {
@@ -84,13 +96,7 @@ export async function importCatalogUpload(
         ...(input.target as Exclude<TCatalogTarget, { catalogId: string }>),
         sourceKind: "upload",
       }));
-    if (catalog.sourceKind !== "upload") {
-      throw new AppError(
-        "INVALID_INPUT",
-        `catalog '${catalog.name}' is imported from ${catalog.sourceKind}, not by upload`,
-        "name",
-      );
-    }
+    requireSourceKind(catalog, "upload", "name");
     const { version, created } = await importCatalogTree(deps, {
       catalogId: catalog.id,
       dir: root,
