@@ -43,8 +43,7 @@ export async function importCatalogGit(
   actor: Actor,
   input: TImportGitInput,
 ): Promise<TImportResult> {
-  const known = await authorizeCatalogImport(deps, actor, input.target);
-  if (known) requireSourceKind(known, "git", "catalogId");
+  const known = await authorizeCatalogImport(deps, actor, input.target, "git");
   const local = checkGitUrl(input.url);
   if (local && actor.role !== "admin") {
     throw new AppError(

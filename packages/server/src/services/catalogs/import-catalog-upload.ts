@@ -43,13 +43,21 @@ export interface TImportResult {
   created: boolean;
 }
 
-/** Authorizes an import before any byte is read; returns the catalog when it exists. */
+/**
+ * Authorizes an import of `kind` before any byte is read; returns the
+ * catalog when it exists (and is filled by that kind of source).
+ */
 export async function authorizeCatalogImport(
   deps: ServerDeps,
   actor: Actor,
   target: TCatalogTarget,
+  kind: "git" | "upload",
 ): Promise<Catalog | undefined> {
-  if ("catalogId" in target) return requireCatalog(deps, actor, target.catalogId, "write");
+  if ("catalogId" in target) {
+    const catalog = await requireCatalog(deps, actor, target.catalogId, "write");
+    requireSourceKind(catalog, kind, "catalogId");
+    return catalog;
+  }
   await requireTeamRole(deps, actor, target.teamId, "member");
   return undefined;
 }
@@ -77,8 +85,7 @@ export async function importCatalogUpload(
   actor: Actor,
   input: TImportUploadInput,
 ): Promise<TImportResult> {
-  const known = await authorizeCatalogImport(deps, actor, input.target);
-  if (known) requireSourceKind(known, "upload", "catalogId");
+  const known = await authorizeCatalogImport(deps, actor, input.target, "upload");
   const subdir = input.subdir ? checkSubdir(input.subdir) : undefined;
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "kiln-catalog-upload-"));
   try {
