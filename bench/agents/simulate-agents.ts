@@ -7,7 +7,7 @@
 // keep this load generator light; the server still validates every frame.
 import type { TServerToAgent } from "@kiln/protocol";
 import type { WebSocket } from "ws";
-import { connectSocket, hello, registerOverHttp } from "@kiln/server/gateway/fake-agent";
+import { connectSocket, hello, registerOverHttp } from "@kiln/server/testing/fake-agent";
 import {
   formatLine,
   type TWorkerCommand,

@@ -1,5 +1,5 @@
 // The agents bench's server process: the real agent gateway, tRPC at
-// /api/trpc through the dashboard's handleApi, and the dashboard's bootstrap
+// /api/trpc through @kiln/server/http, and the dashboard's bootstrap
 // (dispatcher, offline marking, built-in catalog) on one http.Server, without
 // Next. SQLite in a temp dir, or a fresh database on the PostgreSQL server of
 // KILN_BENCH_PG_URL. Seeds an admin with an API token, a team and one
@@ -20,7 +20,7 @@ import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
 import type { TDashboardEnv } from "../../apps/dashboard/src/env.ts";
 import { bootstrapServer } from "../../apps/dashboard/src/server/bootstrap.ts";
 import { createServerLogger } from "../../apps/dashboard/src/server/create-logger.ts";
-import { startApiServer } from "../../apps/dashboard/src/server/testing/start-api-server.ts";
+import { startApiServer } from "@kiln/server/testing/start-api-server";
 import { repoRoot, type TServerReady, type TServerStats } from "./bench-support.ts";
 
 const AGENTS = Number(process.env.KILN_BENCH_AGENT_TOKENS ?? 0);

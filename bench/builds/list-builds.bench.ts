@@ -6,10 +6,7 @@
 // KILN_BENCH_PROPOSED_INDEXES=1 adds the two indexes proposed for the model first)
 import { performance } from "node:perf_hooks";
 import { testProviders } from "../../packages/db/src/testing/create-test-database.ts";
-import {
-  createFixture,
-  type TFixture,
-} from "../../packages/server/src/services/builds/test-fixture.ts";
+import { createFixture, type TFixture } from "../../packages/server/src/testing/builds-fixture.ts";
 
 const TOTAL = Number(process.env.KILN_BENCH_BUILDS ?? 100_000);
 const BATCH = 2_000;

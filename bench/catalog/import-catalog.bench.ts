@@ -13,7 +13,7 @@ import {
   createCatalogTestServer,
   tarGz,
   writeTree,
-} from "../../packages/server/src/services/catalogs/catalog-test-server.ts";
+} from "../../packages/server/src/testing/catalog-test-server.ts";
 import { handleCatalogUpload } from "../../packages/server/src/services/catalogs/handle-catalog-upload.ts";
 
 const COUNT = Number(process.env.KILN_BENCH_ELEMENTS ?? 200);

@@ -26,7 +26,7 @@ import type { Logger } from "@kiln/engine/logger";
 import type { ServerDeps } from "@kiln/server/context";
 import type { AppRouter } from "@kiln/server/routers/app-router";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
-import { createFixture, type TFixture } from "@kiln/server/services/builds/test-fixture";
+import { createFixture, type TFixture } from "@kiln/server/testing/builds-fixture";
 import { importCatalogTree } from "@kiln/server/services/catalogs/import-catalog-tree";
 import {
   findOrCreateCatalog,
@@ -41,10 +41,7 @@ import {
   type TTestAgentRun,
 } from "../../apps/cli/src/agent/testing/run-test-agent.ts";
 import { canBuild, FIXTURE_ELEMENTS, leftovers } from "../pipeline/fake-build.ts";
-import {
-  startApiServer,
-  type TApiServer,
-} from "../../apps/dashboard/src/server/testing/start-api-server.ts";
+import { startApiServer, type TApiServer } from "@kiln/server/testing/start-api-server";
 
 const why = canBuild();
 if (why) console.warn(`test/agent/real-build.test.ts skipped: ${why}`);

@@ -1,6 +1,6 @@
 /**
  * The server side of the fault tests, as its own process so a test can
- * SIGKILL it: the agent gateway and the dashboard's /api routes (tRPC,
+ * SIGKILL it: the agent gateway and @kiln/server's /api routes (tRPC,
  * health, log download) on one HTTP server, plus the dispatch and
  * offline-marking timers, over a SQLite file. The dashboard's own start-up
  * (`startDashboard`) also builds Next and hardcodes a 10 s heartbeat, so the
@@ -10,13 +10,11 @@
  * Prints "ready" on stdout once listening; operational log lines go to stderr.
  */
 import path from "node:path";
-import { createDirectoryArtifactStore } from "@kiln/db/artifact-store";
 import { createDb } from "@kiln/db/client";
 import { migrateDatabase } from "@kiln/db/migrate";
 import type { Logger } from "@kiln/engine/logger";
-import type { ServerDeps } from "@kiln/server/context";
-import { EventBus } from "@kiln/server/event-bus";
-import { startApiServer } from "../../../apps/dashboard/src/server/testing/start-api-server.ts";
+import { startApiServer } from "@kiln/server/testing/start-api-server";
+import { testServerDeps } from "@kiln/server/testing/test-server-deps";
 
 export interface TServeKilnConfig {
   /** file:… SQLite URL (migrated here on every start, a no-op after the first). */
@@ -51,21 +49,16 @@ process.stdin.on("end", () => process.exit(0));
 process.stdin.resume();
 
 await migrateDatabase({ url: config.dbUrl });
-const deps: ServerDeps = {
-  db: createDb({ url: config.dbUrl }),
-  store: createDirectoryArtifactStore({ root: config.storeDir }),
-  bus: new EventBus(),
+const deps = testServerDeps(createDb({ url: config.dbUrl }), {
+  storeDir: config.storeDir,
   logger,
   config: {
     version: "0.0.0-faults",
     builtinElementsDir: config.builtinElementsDir,
-    keepBuildsDefault: 10,
-    maxCatalogBytes: 1 << 20,
     publicUrl: `http://127.0.0.1:${config.port}`,
     catalogCacheDir: path.join(config.storeDir, "..", "catalog-cache"),
   },
-  now: () => new Date(),
-};
+});
 
 const { gateway } = await startApiServer({
   deps,

@@ -11,15 +11,12 @@ import os from "node:os";
 import path from "node:path";
 import { createTRPCClient, httpLink, type TRPCClient } from "@trpc/client";
 import superjson from "superjson";
-import { createDirectoryArtifactStore } from "@kiln/db/artifact-store";
 import { createDb, type Db } from "@kiln/db/client";
 import { migrateDatabase } from "@kiln/db/migrate";
-import { silentLogger } from "@kiln/engine/logger";
-import type { ServerDeps } from "@kiln/server/context";
-import { EventBus } from "@kiln/server/event-bus";
 import type { AppRouter } from "@kiln/server/routers/app-router";
 import type { TCreateBuildInput } from "@kiln/server/services/builds/create-build";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
+import { testServerDeps } from "@kiln/server/testing/test-server-deps";
 import { FIXTURE_ELEMENTS } from "../../pipeline/fake-build.ts";
 import type { TServeKilnConfig } from "./serve-kiln.ts";
 import { ARCH } from "./start-test-agent.ts";
@@ -156,20 +153,10 @@ export async function startFaultServer(o: FaultServerOptions = {}): Promise<Faul
   const admin = await p.user.create({ data: { email: "admin@faults.test", role: "admin" } });
   const team = await p.team.create({ data: { slug: "faults", name: "Faults" } });
   await p.membership.create({ data: { userId: admin.id, teamId: team.id, role: "owner" } });
-  const seedDeps: ServerDeps = {
-    db,
-    store: createDirectoryArtifactStore({ root: path.join(dir, "seed-store") }),
-    bus: new EventBus(),
-    logger: silentLogger,
-    config: {
-      version: "0.0.0-faults",
-      builtinElementsDir: FIXTURE_ELEMENTS,
-      keepBuildsDefault: 10,
-      maxCatalogBytes: 1 << 20,
-      publicUrl: url,
-    },
-    now: () => new Date(),
-  };
+  const seedDeps = testServerDeps(db, {
+    storeDir: path.join(dir, "seed-store"),
+    config: { version: "0.0.0-faults", builtinElementsDir: FIXTURE_ELEMENTS, publicUrl: url },
+  });
   const { token } = await createApiToken(seedDeps, null, {
     userId: admin.id,
     name: "faults",

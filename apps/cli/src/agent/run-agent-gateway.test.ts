@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
 import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
-import { createFixture, type TFixture } from "@kiln/server/services/builds/test-fixture";
+import { createFixture, type TFixture } from "@kiln/server/testing/builds-fixture";
 import { startGatewayServer, type TGatewayServer } from "@kiln/server/testing/start-gateway-server";
 import { createFakeExecutor } from "./create-fake-executor.ts";
 import { runTestAgent } from "./testing/run-test-agent.ts";

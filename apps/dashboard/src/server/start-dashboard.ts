@@ -5,14 +5,13 @@ import next from "next";
 import { migrateDatabase } from "@kiln/db/migrate";
 import type { ServerDeps } from "@kiln/server/context";
 import { createAgentGateway } from "@kiln/server/gateway/create-agent-gateway";
+import { isApiPath, serveApi } from "@kiln/server/http";
 import { childProcessEnv, prepareProcessEnv, type TDashboardEnv } from "../env.ts";
 import { bootstrapServer } from "./bootstrap.ts";
 import type { ServerLogger } from "./create-logger.ts";
 import { createServerDeps } from "./create-server-deps.ts";
 import { ensureNextBuild } from "./ensure-next-build.ts";
-import { handleApi } from "./handle-api.ts";
 import { startLocalAgent } from "./local-agent.ts";
-import { sendFetchResponse, toFetchRequest } from "./http-bridge.ts";
 
 /** The Next app's directory (apps/dashboard). */
 export const appDir = path.resolve(import.meta.dirname, "..", "..");
@@ -26,9 +25,10 @@ export interface TRunningDashboard {
 
 /**
  * Start Kiln's server: migrate, build the pages if needed, then one HTTP
- * server where /api/* is answered here (tRPC, health, uploads, downloads) and
- * everything else by Next. One port, so the agent WebSocket gateway (issue 5)
- * can attach to `server` with an `upgrade` listener.
+ * server where the agent gateway's routes go to the gateway, /api/* to
+ * @kiln/server's API handler (tRPC, health, uploads, downloads), and
+ * everything else to Next. One port, so the agent WebSocket gateway can
+ * attach to `server` with an `upgrade` listener.
  */
 export async function startDashboard(
   env: TDashboardEnv,
@@ -60,17 +60,7 @@ export async function startDashboard(
     // Agents' routes (register, artifact PUT, catalog GET) authenticate by agent secret, not session.
     if (agentGateway.handleRequest(req, res)) return;
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
-    if (pathname === "/api" || pathname.startsWith("/api/")) {
-      const request = toFetchRequest(req, `http://${req.headers.host ?? "localhost"}`, res);
-      handleApi(deps, request, req.socket.remoteAddress)
-        .then((response) => sendFetchResponse(res, response))
-        .catch((err: unknown) => {
-          logger.error("API request failed", { path: pathname, err: String(err) });
-          if (!res.headersSent) res.writeHead(500);
-          res.end();
-        });
-      return;
-    }
+    if (isApiPath(pathname)) return serveApi(deps, req, res);
     nextHandler(req, res).catch((err: unknown) => {
       logger.error("page request failed", { path: pathname, err: String(err) });
       if (!res.headersSent) res.writeHead(500);

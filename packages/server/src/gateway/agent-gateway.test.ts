@@ -5,7 +5,7 @@ import { CLOSE_CODES, encodeLogData, type TAgentToServer } from "@kiln/protocol"
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
 import { createRegistrationToken } from "../services/agents/create-registration-token.ts";
 import { dispatchQueued } from "../services/dispatch/dispatch-queued.ts";
-import { createFixture, type TFixture } from "../services/builds/test-fixture.ts";
+import { createFixture, type TFixture } from "../testing/builds-fixture.ts";
 import { startGatewayServer, type TGatewayServer } from "../testing/start-gateway-server.ts";
 import {
   connectNewAgent,
@@ -13,7 +13,7 @@ import {
   FakeAgent,
   hello,
   registerOverHttp,
-} from "./fake-agent.ts";
+} from "../testing/fake-agent.ts";
 import { SHA256_HEADER } from "./agent-http.ts";
 
 const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);

@@ -9,9 +9,9 @@ import { testProviders } from "@kiln/db/testing";
 import { encodeLogData, type TAgentToServer } from "@kiln/protocol";
 import { dispatchQueued } from "../services/dispatch/dispatch-queued.ts";
 import { markAgentsOffline } from "../services/dispatch/mark-agents-offline.ts";
-import { createFixture, type TFixture } from "../services/builds/test-fixture.ts";
+import { createFixture, type TFixture } from "../testing/builds-fixture.ts";
 import { startGatewayServer, type TGatewayServer } from "../testing/start-gateway-server.ts";
-import { connectNewAgent, type FakeAgent } from "./fake-agent.ts";
+import { connectNewAgent, type FakeAgent } from "../testing/fake-agent.ts";
 
 const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
 const HEARTBEAT_MS = 5000;

@@ -1,22 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
+import { expect } from "vitest";
 import { registerBuiltinCatalog } from "../services/catalogs/manage-catalogs.ts";
-import { createFixture, type TFixture } from "../services/builds/test-fixture.ts";
+import { createFixture } from "../testing/builds-fixture.ts";
+import { describeEachProvider, useFixture } from "../testing/describe-each-provider.ts";
 import { assignFrameFor, agentCatalogPath } from "./assign-frame.ts";
 
-const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
 const adhoc = (teamId: string) => ({
   teamId,
   request: { elements: ["ubuntu", "nginx"], arch: "amd64" },
 });
 
-describe.each(providers)("assignFrameFor on $provider", (provider) => {
-  let f: TFixture;
-  beforeAll(async () => {
-    if (!provider.skipReason) f = await createFixture(provider);
-  });
-  afterAll(async () => f?.close());
-  const run = it.skipIf(!!provider.skipReason);
+describeEachProvider("assignFrameFor", (provider, run) => {
+  const f = useFixture(provider, createFixture);
   const frameOf = async (id: string) =>
     assignFrameFor(f.deps, await f.db.prisma.build.findUniqueOrThrow({ where: { id } }));
 

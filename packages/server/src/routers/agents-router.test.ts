@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
+import { expect } from "vitest";
 import { hashRegistrationToken } from "../services/agents/create-registration-token.ts";
 import { dispatchQueued } from "../services/dispatch/dispatch-queued.ts";
-import { addAgent, createFixture, type TFixture } from "../services/builds/test-fixture.ts";
+import { addAgent, createFixture } from "../testing/builds-fixture.ts";
+import { describeEachProvider, useFixture } from "../testing/describe-each-provider.ts";
 
-const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
-
-describe.each(providers)("agents router on $provider", (provider) => {
-  let f: TFixture;
-  beforeAll(async () => {
-    if (!provider.skipReason) f = await createFixture(provider);
-  });
-  afterAll(async () => f?.close());
-  const run = it.skipIf(!!provider.skipReason);
+describeEachProvider("agents router", (provider, run) => {
+  const f = useFixture(provider, createFixture);
 
   run("lists agents with their builds, hiding other teams' builds", async () => {
     const agentId = await addAgent(f, "lister", { labels: { zone: "eu" }, capacity: 2 });

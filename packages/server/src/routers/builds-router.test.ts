@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
+import { expect } from "vitest";
 import { appendLogChunk } from "../services/builds/append-log-chunk.ts";
 import { recordArtifact } from "../services/builds/record-artifact.ts";
 import { recordBuildEvent } from "../services/builds/record-build-event.ts";
-import { createFixture, recordStarted, type TFixture } from "../services/builds/test-fixture.ts";
-
-const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
-for (const p of providers)
-  if (p.skipReason) console.log(`builds router: ${p.provider} skipped: ${p.skipReason}`);
+import { createFixture, recordStarted } from "../testing/builds-fixture.ts";
+import { describeEachProvider, useFixture } from "../testing/describe-each-provider.ts";
 
 const adhoc = (teamId: string, extra: Record<string, unknown> = {}) => ({
   teamId,
   request: { elements: ["ubuntu", "nginx"], arch: "amd64", ...extra },
 });
 
-describe.each(providers)("builds router on $provider", (provider) => {
-  let f: TFixture;
-  beforeAll(async () => {
-    if (!provider.skipReason) f = await createFixture(provider);
-  });
-  afterAll(async () => f?.close());
-  const run = it.skipIf(!!provider.skipReason);
+describeEachProvider("builds router", (provider, run) => {
+  const f = useFixture(provider, createFixture);
 
   run("queues a recipe build with elements resolved over the recipe's catalogs", async () => {
     const alice = f.caller(f.users.alice);

@@ -10,15 +10,15 @@ import {
 } from "../services/catalogs/manage-catalogs.ts";
 import { authedProcedure, router, writeProcedure } from "../trpc.ts";
 
-const ZTarget = z.union([
-  z.object({ catalogId: z.string().min(1) }),
-  z.object({
-    teamId: z.string().min(1),
-    name: ZCatalogName,
-    description: z.string().max(2000).optional(),
-    visibility: ZCatalogVisibility.optional(),
-  }),
-]);
+const ZNewCatalog = z.object({
+  teamId: z.string().min(1),
+  name: ZCatalogName,
+  description: z.string().max(2000).optional(),
+  visibility: ZCatalogVisibility.optional(),
+});
+
+/** Import into an existing catalog, or into a new one made on the first good import. */
+const ZTarget = z.union([z.object({ catalogId: z.string().min(1) }), ZNewCatalog]);
 
 export const catalogsRouter = router({
   list: authedProcedure
@@ -30,14 +30,7 @@ export const catalogsRouter = router({
     .query(({ ctx, input }) => getCatalog(ctx.deps, ctx.actor, input)),
 
   create: writeProcedure
-    .input(
-      z.object({
-        teamId: z.string().min(1),
-        name: ZCatalogName,
-        description: z.string().max(2000).optional(),
-        visibility: ZCatalogVisibility.optional(),
-      }),
-    )
+    .input(ZNewCatalog)
     .mutation(({ ctx, input }) => createCatalog(ctx.deps, ctx.actor, input)),
 
   importGit: writeProcedure

@@ -3,7 +3,7 @@
  * and vera (viewer), team `blue` owned by bob. Not used by production code.
  */
 import type { Actor } from "../context.ts";
-import type { TCatalogTestServer } from "../services/catalogs/catalog-test-server.ts";
+import type { TCatalogTestServer } from "./catalog-test-server.ts";
 
 export interface TTwoTeams {
   alice: Actor;

@@ -1,8 +1,8 @@
 /**
  * The agent gateway on its own http.Server on 127.0.0.1, for tests and
  * benches: what the dashboard's start-up does without Next. Requests the
- * gateway does not answer go to `fallback` (404 without one), so a caller
- * that has the dashboard's /api handler can put it behind the same port.
+ * gateway does not answer go to `fallback` (404 without one);
+ * start-api-server.ts puts the /api handler there.
  * Optionally runs the dispatcher the way the dashboard's bootstrap does, on
  * test timings. Not used by production code.
  */

@@ -1,6 +1,6 @@
 /**
  * A real Kiln server for the `kiln remote` tests, without Next: one HTTP
- * server on 127.0.0.1 answering `/api/*` with the dashboard's own
+ * server on 127.0.0.1 answering `/api/*` with @kiln/server's
  * `handleApi` (tRPC, log and artifact downloads) and the agent gateway, a
  * dispatcher, and an in-process agent whose fake executor picks its script
  * by the request's image name (`-o`): `ok`, `fail`, `hang` (until
@@ -12,9 +12,9 @@ import path from "node:path";
 import type { TTestProvider } from "@kiln/db/testing";
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
-import { createFixture, type TFixture } from "@kiln/server/services/builds/test-fixture";
+import { createFixture, type TFixture } from "@kiln/server/testing/builds-fixture";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
-import { startApiServer } from "../../../../dashboard/src/server/testing/start-api-server.ts";
+import { startApiServer } from "@kiln/server/testing/start-api-server";
 import type { BuildExecutor } from "../../agent/build-executor.ts";
 import { createFakeExecutor, type TFakeStep } from "../../agent/create-fake-executor.ts";
 import { runTestAgent } from "../../agent/testing/run-test-agent.ts";

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
+import { expect } from "vitest";
 import { appendLogChunk } from "./append-log-chunk.ts";
 import { recordBuildEvent } from "./record-build-event.ts";
-import { createFixture, type TFixture } from "./test-fixture.ts";
-
-const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
+import { createFixture } from "../../testing/builds-fixture.ts";
+import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
 
 /** Takes `n` items from a subscription, with a deadline so a hang fails the test. */
 async function take<T>(
@@ -45,13 +43,8 @@ function unwrap<T>(items: { id: string; data: T }[]): { id: string; data: T }[] 
 
 const step = (t: number, name: string) => ({ type: "step" as const, t, name });
 
-describe.each(providers)("subscriptions on $provider", (provider) => {
-  let f: TFixture;
-  beforeAll(async () => {
-    if (!provider.skipReason) f = await createFixture(provider);
-  });
-  afterAll(async () => f?.close());
-  const run = it.skipIf(!!provider.skipReason);
+describeEachProvider("subscriptions", (provider, run) => {
+  const f = useFixture(provider, createFixture);
 
   run("onEvents replays after the cursor, then goes live, resuming from lastEventId", async () => {
     const alice = f.caller(f.users.alice);

@@ -1,14 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
 import { appendLogChunk } from "./append-log-chunk.ts";
 import { statusFromFinished } from "./build-status.ts";
 import { finishBuild } from "../../gateway/build-transitions.ts";
 import { recordArtifact, recordManifest } from "./record-artifact.ts";
 import { recordBuildEvent } from "./record-build-event.ts";
-import { addAgent, createFixture, type TFixture } from "./test-fixture.ts";
-
-const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
+import { addAgent, createFixture } from "../../testing/builds-fixture.ts";
+import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
 
 describe("statusFromFinished", () => {
   it("maps every pipeline outcome to one status", () => {
@@ -18,16 +16,13 @@ describe("statusFromFinished", () => {
   });
 });
 
-describe.each(providers)("ingestion on $provider", (provider) => {
-  let f: TFixture;
+describeEachProvider("ingestion", (provider, run) => {
+  const f = useFixture(provider, createFixture);
   let agentId: string;
   beforeAll(async () => {
     if (provider.skipReason) return;
-    f = await createFixture(provider);
     agentId = await addAgent(f, "ingest-agent");
   });
-  afterAll(async () => f?.close());
-  const run = it.skipIf(!!provider.skipReason);
 
   async function assignedBuild() {
     const { id } = await f

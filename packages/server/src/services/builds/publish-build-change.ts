@@ -41,3 +41,9 @@ export async function publishBuildChange(
     status: build.status as TBuildStatus,
   } satisfies TBuildStreamMessage);
 }
+
+/** Publishes the build as stored now, after a change made without reading it back. */
+export async function publishStoredBuild(deps: ServerDeps, buildId: string): Promise<void> {
+  const fresh = await deps.db.prisma.build.findUnique({ where: { id: buildId } });
+  if (fresh) await publishBuildChange(deps, fresh);
+}

@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { testProviders } from "@kiln/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import type { Actor } from "../../context.ts";
 import {
   createCatalogTestServer,
@@ -11,15 +10,14 @@ import {
   tarGz,
   tarOf,
   writeTree,
-  type TCatalogTestServer,
-} from "./catalog-test-server.ts";
+} from "../../testing/catalog-test-server.ts";
+import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
 import { seedTwoTeams } from "../../testing/seed-two-teams.ts";
 import { handleCatalogUpload } from "./handle-catalog-upload.ts";
 import { BUILTIN_CATALOG_ID, registerBuiltinCatalog } from "./manage-catalogs.ts";
 
-describe.each(testProviders(process.env.KILN_TEST_DATABASE_URL))("catalogs on $provider", (p) => {
-  if (p.skipReason) console.log(`skipping catalogs on ${p.provider}: ${p.skipReason}`);
-  let s: TCatalogTestServer;
+describeEachProvider("catalogs", (provider) => {
+  const s = useFixture(provider, createCatalogTestServer);
   let admin: Actor;
   let alice: Actor;
   let vera: Actor;
@@ -28,13 +26,8 @@ describe.each(testProviders(process.env.KILN_TEST_DATABASE_URL))("catalogs on $p
   let otherTeamId: string;
 
   beforeAll(async () => {
-    if (p.skipReason) return;
-    s = await createCatalogTestServer(p);
     admin = await s.user("admin@example.com", true);
     ({ alice, vera, bob, teamId, otherTeamId } = await seedTwoTeams(s));
-  });
-  afterAll(async () => {
-    await s?.close();
   });
 
   const upload = (actor: Actor | undefined, body: Buffer, query: Record<string, string>) =>
@@ -48,106 +41,100 @@ describe.each(testProviders(process.env.KILN_TEST_DATABASE_URL))("catalogs on $p
       }),
     );
 
-  it.skipIf(p.skipReason)(
-    "registers the built-in catalog once, however often the server starts",
-    async () => {
-      const first = await registerBuiltinCatalog(s.deps);
-      const second = await registerBuiltinCatalog(s.deps);
-      expect(first.created).toBe(true);
-      expect(second.created).toBe(false);
-      expect(second.version.id).toBe(first.version.id);
-      expect(await s.deps.db.prisma.catalog.count({ where: { id: BUILTIN_CATALOG_ID } })).toBe(1);
-      expect(
-        await s.deps.db.prisma.catalogVersion.count({ where: { catalogId: BUILTIN_CATALOG_ID } }),
-      ).toBe(1);
-      expect(await s.deps.store.stat(`catalogs/${first.version.sha256}.tar.gz`)).not.toBeNull();
-      // Every signed-in user sees it, and its elements were parsed by the engine.
-      const list = await s.caller(bob).catalogs.list();
-      expect(list.map((c) => c.name)).toContain("builtin");
-      const els = await s.caller(bob).elements.list({ catalogVersionId: first.version.id });
-      expect(els.map((e) => e.name)).toContain("base");
-      expect(els.length).toBe(first.version.elementCount);
-    },
-  );
+  it("registers the built-in catalog once, however often the server starts", async () => {
+    const first = await registerBuiltinCatalog(s.deps);
+    const second = await registerBuiltinCatalog(s.deps);
+    expect(first.created).toBe(true);
+    expect(second.created).toBe(false);
+    expect(second.version.id).toBe(first.version.id);
+    expect(await s.deps.db.prisma.catalog.count({ where: { id: BUILTIN_CATALOG_ID } })).toBe(1);
+    expect(
+      await s.deps.db.prisma.catalogVersion.count({ where: { catalogId: BUILTIN_CATALOG_ID } }),
+    ).toBe(1);
+    expect(await s.deps.store.stat(`catalogs/${first.version.sha256}.tar.gz`)).not.toBeNull();
+    // Every signed-in user sees it, and its elements were parsed by the engine.
+    const list = await s.caller(bob).catalogs.list();
+    expect(list.map((c) => c.name)).toContain("builtin");
+    const els = await s.caller(bob).elements.list({ catalogVersionId: first.version.id });
+    expect(els.map((e) => e.name)).toContain("base");
+    expect(els.length).toBe(first.version.elementCount);
+  });
 
-  it.skipIf(p.skipReason)(
-    "imports an uploaded tarball; the same content again is the same version",
-    async () => {
-      const src = writeTree(path.join(s.tmp, "upload-src", "elements"), sampleElements());
-      // Archived with its top directory: the importer enters it.
-      const body = tarGz(path.dirname(src), path.join(s.tmp, "good.tgz"));
-      const res = await upload(alice, body, { teamId, name: "red-elements", fileName: "good.tgz" });
-      expect(res.status).toBe(201);
-      const json = (await res.json()) as {
-        catalogId: string;
-        version: { id: string; sha256: string; elementCount: number };
-        created: boolean;
-      };
-      expect(json.created).toBe(true);
-      expect(json.version.elementCount).toBe(5);
+  it("imports an uploaded tarball; the same content again is the same version", async () => {
+    const src = writeTree(path.join(s.tmp, "upload-src", "elements"), sampleElements());
+    // Archived with its top directory: the importer enters it.
+    const body = tarGz(path.dirname(src), path.join(s.tmp, "good.tgz"));
+    const res = await upload(alice, body, { teamId, name: "red-elements", fileName: "good.tgz" });
+    expect(res.status).toBe(201);
+    const json = (await res.json()) as {
+      catalogId: string;
+      version: { id: string; sha256: string; elementCount: number };
+      created: boolean;
+    };
+    expect(json.created).toBe(true);
+    expect(json.version.elementCount).toBe(5);
 
-      const again = await upload(alice, body, { catalogId: json.catalogId });
-      expect(again.status).toBe(200);
-      const json2 = (await again.json()) as typeof json;
-      expect(json2.version.id).toBe(json.version.id);
-      expect(
-        await s.deps.db.prisma.catalogVersion.count({ where: { catalogId: json.catalogId } }),
-      ).toBe(1);
+    const again = await upload(alice, body, { catalogId: json.catalogId });
+    expect(again.status).toBe(200);
+    const json2 = (await again.json()) as typeof json;
+    expect(json2.version.id).toBe(json.version.id);
+    expect(
+      await s.deps.db.prisma.catalogVersion.count({ where: { catalogId: json.catalogId } }),
+    ).toBe(1);
 
-      // The same tree without the top directory has the same identity.
-      const flat = tarGz(src, path.join(s.tmp, "flat.tgz"));
-      const res3 = await upload(alice, flat, { catalogId: json.catalogId });
-      expect(((await res3.json()) as typeof json).version.id).toBe(json.version.id);
+    // The same tree without the top directory has the same identity.
+    const flat = tarGz(src, path.join(s.tmp, "flat.tgz"));
+    const res3 = await upload(alice, flat, { catalogId: json.catalogId });
+    expect(((await res3.json()) as typeof json).version.id).toBe(json.version.id);
 
-      // Element detail: hooks with source, packages, README, graph edges.
-      const el = await s
-        .caller(vera)
-        .elements.get({ catalogVersionId: json.version.id, name: "web" });
-      expect(el.deps).toEqual(["tools"]);
-      expect(el.hooks).toEqual([
-        {
-          phase: "install.d",
-          scripts: [
-            expect.objectContaining({ name: "20-web", source: expect.stringContaining("echo hi") }),
-          ],
-        },
-      ]);
-      expect(el.environment[0]?.source).toContain("WEB_PORT");
-      expect(el.readme).toContain("A web server.");
-      expect(el.graph.edges).toContainEqual({ from: "web", to: "tools", kind: "dep" });
-      const os = await s
-        .caller(vera)
-        .elements.get({ catalogVersionId: json.version.id, name: "myos" });
-      expect(os.packages.map((x) => x.name).sort()).toEqual(["curl", "vim"]);
-      expect(os.graph.edges).toContainEqual({
-        from: "myos",
-        to: "operating-system",
-        kind: "provides",
-      });
-      const broken = await s
-        .caller(vera)
-        .elements.get({ catalogVersionId: json.version.id, name: "broken" });
-      expect(broken.graph.nodes).toContainEqual({ name: "nowhere-to-be-found", kind: "missing" });
-      expect(
-        await s.caller(vera).elements.list({ catalogVersionId: json.version.id, search: "ool" }),
-      ).toHaveLength(1);
+    // Element detail: hooks with source, packages, README, graph edges.
+    const el = await s
+      .caller(vera)
+      .elements.get({ catalogVersionId: json.version.id, name: "web" });
+    expect(el.deps).toEqual(["tools"]);
+    expect(el.hooks).toEqual([
+      {
+        phase: "install.d",
+        scripts: [
+          expect.objectContaining({ name: "20-web", source: expect.stringContaining("echo hi") }),
+        ],
+      },
+    ]);
+    expect(el.environment[0]?.source).toContain("WEB_PORT");
+    expect(el.readme).toContain("A web server.");
+    expect(el.graph.edges).toContainEqual({ from: "web", to: "tools", kind: "dep" });
+    const os = await s
+      .caller(vera)
+      .elements.get({ catalogVersionId: json.version.id, name: "myos" });
+    expect(os.packages.map((x) => x.name).sort()).toEqual(["curl", "vim"]);
+    expect(os.graph.edges).toContainEqual({
+      from: "myos",
+      to: "operating-system",
+      kind: "provides",
+    });
+    const broken = await s
+      .caller(vera)
+      .elements.get({ catalogVersionId: json.version.id, name: "broken" });
+    expect(broken.graph.nodes).toContainEqual({ name: "nowhere-to-be-found", kind: "missing" });
+    expect(
+      await s.caller(vera).elements.list({ catalogVersionId: json.version.id, search: "ool" }),
+    ).toHaveLength(1);
 
-      // Another team cannot see a team catalog's elements.
-      await expect(
-        s.caller(bob).elements.list({ catalogVersionId: json.version.id }),
-      ).rejects.toMatchObject({ code: "NOT_FOUND" });
-      // Resolution across catalog versions, with DIB's errors on `elements`.
-      const r = await s
+    // Another team cannot see a team catalog's elements.
+    await expect(
+      s.caller(bob).elements.list({ catalogVersionId: json.version.id }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    // Resolution across catalog versions, with DIB's errors on `elements`.
+    const r = await s
+      .caller(alice)
+      .elements.resolve({ catalogVersionIds: [json.version.id], elements: ["myos", "web"] });
+    expect(r.elements.map((e) => e.name)).toEqual(["base", "myos", "web", "tools"]);
+    await expect(
+      s
         .caller(alice)
-        .elements.resolve({ catalogVersionIds: [json.version.id], elements: ["myos", "web"] });
-      expect(r.elements.map((e) => e.name)).toEqual(["base", "myos", "web", "tools"]);
-      await expect(
-        s
-          .caller(alice)
-          .elements.resolve({ catalogVersionIds: [json.version.id], elements: ["myos", "broken"] }),
-      ).rejects.toThrow("Element 'nowhere-to-be-found' not found (required by 'broken')");
-    },
-  );
+        .elements.resolve({ catalogVersionIds: [json.version.id], elements: ["myos", "broken"] }),
+    ).rejects.toThrow("Element 'nowhere-to-be-found' not found (required by 'broken')");
+  });
 
   const malicious: [string, () => Buffer, number, RegExp][] = [
     [
@@ -189,7 +176,7 @@ describe.each(testProviders(process.env.KILN_TEST_DATABASE_URL))("catalogs on $p
     ],
   ];
   for (const [what, make, status, message] of malicious) {
-    it.skipIf(p.skipReason)(`refuses a malicious upload (${what}) and stores nothing`, async () => {
+    it(`refuses a malicious upload (${what}) and stores nothing`, async () => {
       const before = await s.deps.db.prisma.catalog.count();
       const saved = s.deps.config;
       s.deps.config = { ...saved, maxCatalogEntries: 20 } as typeof saved;
@@ -206,7 +193,7 @@ describe.each(testProviders(process.env.KILN_TEST_DATABASE_URL))("catalogs on $p
     });
   }
 
-  it.skipIf(p.skipReason)("keeps a team's catalogs from other teams", async () => {
+  it("keeps a team's catalogs from other teams", async () => {
     const blue = await s.caller(bob).catalogs.create({ teamId: otherTeamId, name: "blue-private" });
     expect((await s.caller(alice).catalogs.list()).map((c) => c.name)).not.toContain(
       "blue-private",
@@ -220,7 +207,7 @@ describe.each(testProviders(process.env.KILN_TEST_DATABASE_URL))("catalogs on $p
     ).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 
-  it.skipIf(p.skipReason)("upload needs a signed-in member with write access", async () => {
+  it("upload needs a signed-in member with write access", async () => {
     const body = tarOf(tarEntry("el/README.md", { body: "x" }));
     expect((await upload(undefined, body, { teamId, name: "x" })).status).toBe(401);
     expect((await upload(vera, body, { teamId, name: "x" })).status).toBe(403);
@@ -230,61 +217,58 @@ describe.each(testProviders(process.env.KILN_TEST_DATABASE_URL))("catalogs on $p
     );
   });
 
-  it.skipIf(p.skipReason)(
-    "imports from a local git repository at a ref and subdirectory",
-    async () => {
-      const repo = path.join(s.tmp, "repo");
-      writeTree(path.join(repo, "dib", "elements"), sampleElements());
-      writeTree(repo, { "README.md": "repo\n" });
-      git(repo, "init", "-q", "-b", "main");
-      git(repo, "add", ".");
-      git(repo, "commit", "-q", "-m", "one");
-      git(repo, "tag", "v1");
-      const v1 = git(repo, "rev-parse", "HEAD");
-      fs.writeFileSync(path.join(repo, "dib/elements/tools/README.md"), "# tools\n\nChanged.\n");
-      git(repo, "commit", "-q", "-am", "two");
+  it("imports from a local git repository at a ref and subdirectory", async () => {
+    const repo = path.join(s.tmp, "repo");
+    writeTree(path.join(repo, "dib", "elements"), sampleElements());
+    writeTree(repo, { "README.md": "repo\n" });
+    git(repo, "init", "-q", "-b", "main");
+    git(repo, "add", ".");
+    git(repo, "commit", "-q", "-m", "one");
+    git(repo, "tag", "v1");
+    const v1 = git(repo, "rev-parse", "HEAD");
+    fs.writeFileSync(path.join(repo, "dib/elements/tools/README.md"), "# tools\n\nChanged.\n");
+    git(repo, "commit", "-q", "-am", "two");
 
-      const input = {
-        target: { teamId, name: "from-git" },
-        url: repo,
-        ref: "v1",
-        subdir: "dib/elements",
-      };
-      await expect(s.caller(alice).catalogs.importGit(input)).rejects.toMatchObject({
-        code: "FORBIDDEN",
-      });
-      const a = await s.caller(admin).catalogs.importGit(input);
-      expect(a.created).toBe(true);
-      expect(a.version.origin).toBe(v1);
-      // The same tree as the upload of the same elements: same identity.
-      const uploaded = await s.deps.db.prisma.catalogVersion.findFirst({
-        where: { catalog: { name: "red-elements" } },
-      });
-      expect(a.version.sha256).toBe(uploaded?.sha256);
+    const input = {
+      target: { teamId, name: "from-git" },
+      url: repo,
+      ref: "v1",
+      subdir: "dib/elements",
+    };
+    await expect(s.caller(alice).catalogs.importGit(input)).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    const a = await s.caller(admin).catalogs.importGit(input);
+    expect(a.created).toBe(true);
+    expect(a.version.origin).toBe(v1);
+    // The same tree as the upload of the same elements: same identity.
+    const uploaded = await s.deps.db.prisma.catalogVersion.findFirst({
+      where: { catalog: { name: "red-elements" } },
+    });
+    expect(a.version.sha256).toBe(uploaded?.sha256);
 
-      const b = await s
-        .caller(admin)
-        .catalogs.importGit({ ...input, target: { catalogId: a.catalogId }, ref: "main" });
-      expect(b.created).toBe(true);
-      expect(b.version.sha256).not.toBe(a.version.sha256);
-      const c = await s
-        .caller(admin)
-        .catalogs.importGit({ ...input, target: { catalogId: a.catalogId }, ref: v1 });
-      expect(c.created).toBe(false);
-      expect(c.version.id).toBe(a.version.id);
-      const cat = await s.caller(alice).catalogs.get({ catalogId: a.catalogId });
-      expect(cat.versions).toHaveLength(2);
-      expect(cat.sourceKind).toBe("git");
+    const b = await s
+      .caller(admin)
+      .catalogs.importGit({ ...input, target: { catalogId: a.catalogId }, ref: "main" });
+    expect(b.created).toBe(true);
+    expect(b.version.sha256).not.toBe(a.version.sha256);
+    const c = await s
+      .caller(admin)
+      .catalogs.importGit({ ...input, target: { catalogId: a.catalogId }, ref: v1 });
+    expect(c.created).toBe(false);
+    expect(c.version.id).toBe(a.version.id);
+    const cat = await s.caller(alice).catalogs.get({ catalogId: a.catalogId });
+    expect(cat.versions).toHaveLength(2);
+    expect(cat.sourceKind).toBe("git");
 
-      await expect(
-        s.caller(admin).catalogs.importGit({ ...input, subdir: "no/such/dir" }),
-      ).rejects.toThrow(/'no\/such\/dir' is not a directory at v1/);
-      await expect(
-        s.caller(admin).catalogs.importGit({ ...input, subdir: "../x" }),
-      ).rejects.toThrow(/relative path inside/);
-      await expect(
-        s.caller(admin).catalogs.importGit({ ...input, ref: "--upload-pack=x" }),
-      ).rejects.toThrow(/not a branch, tag or commit/);
-    },
-  );
+    await expect(
+      s.caller(admin).catalogs.importGit({ ...input, subdir: "no/such/dir" }),
+    ).rejects.toThrow(/'no\/such\/dir' is not a directory at v1/);
+    await expect(s.caller(admin).catalogs.importGit({ ...input, subdir: "../x" })).rejects.toThrow(
+      /relative path inside/,
+    );
+    await expect(
+      s.caller(admin).catalogs.importGit({ ...input, ref: "--upload-pack=x" }),
+    ).rejects.toThrow(/not a branch, tag or commit/);
+  });
 });

@@ -4,7 +4,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AppError } from "../../app-error.ts";
-import { tarEntry, tarGz, tarOf, writeTree } from "./catalog-test-server.ts";
+import { tarEntry, tarGz, tarOf, writeTree } from "../../testing/catalog-test-server.ts";
 import { extractTarSafely } from "./extract-tar-safely.ts";
 import { hashElementTree } from "./hash-element-tree.ts";
 

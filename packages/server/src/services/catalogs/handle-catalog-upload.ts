@@ -68,7 +68,7 @@ export async function handleCatalogUpload(
     }
 
     const target = readTarget(fields);
-    await authorizeCatalogImport(deps, actor, target);
+    await authorizeCatalogImport(deps, actor, target, "upload");
     const result = await importCatalogUpload(deps, actor, {
       target,
       body,

@@ -19,6 +19,7 @@ import { extractTarSafely } from "./extract-tar-safely.ts";
 import { importCatalogTree } from "./import-catalog-tree.ts";
 import {
   authorizeCatalogImport,
+  requireSourceKind,
   checkSubdir,
   type TCatalogTarget,
   type TImportResult,
@@ -42,14 +43,7 @@ export async function importCatalogGit(
   actor: Actor,
   input: TImportGitInput,
 ): Promise<TImportResult> {
-  const known = await authorizeCatalogImport(deps, actor, input.target);
-  if (known && known.sourceKind !== "git") {
-    throw new AppError(
-      "INVALID_INPUT",
-      `catalog '${known.name}' is imported by ${known.sourceKind}, not from git`,
-      "catalogId",
-    );
-  }
+  const known = await authorizeCatalogImport(deps, actor, input.target, "git");
   const local = checkGitUrl(input.url);
   if (local && actor.role !== "admin") {
     throw new AppError(
@@ -109,13 +103,7 @@ export async function importCatalogGit(
         sourceRef: input.ref ?? null,
         sourceSubdir: subdir || null,
       }));
-    if (catalog.sourceKind !== "git") {
-      throw new AppError(
-        "INVALID_INPUT",
-        `catalog '${catalog.name}' is imported by ${catalog.sourceKind}, not from git`,
-        "name",
-      );
-    }
+    requireSourceKind(catalog, "git", "name");
     await deps.db.prisma.catalog.update({
       where: { id: catalog.id },
       data: { sourceUrl: input.url, sourceRef: input.ref ?? null, sourceSubdir: subdir || null },

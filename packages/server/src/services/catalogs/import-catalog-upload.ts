@@ -43,15 +43,41 @@ export interface TImportResult {
   created: boolean;
 }
 
-/** Authorizes an import before any byte is read; returns the catalog when it exists. */
+/**
+ * Authorizes an import of `kind` before any byte is read; returns the
+ * catalog when it exists (and is filled by that kind of source).
+ */
 export async function authorizeCatalogImport(
   deps: ServerDeps,
   actor: Actor,
   target: TCatalogTarget,
+  kind: "git" | "upload",
 ): Promise<Catalog | undefined> {
-  if ("catalogId" in target) return requireCatalog(deps, actor, target.catalogId, "write");
+  if ("catalogId" in target) {
+    const catalog = await requireCatalog(deps, actor, target.catalogId, "write");
+    requireSourceKind(catalog, kind, "catalogId");
+    return catalog;
+  }
   await requireTeamRole(deps, actor, target.teamId, "member");
   return undefined;
+}
+
+/** Refuses to import into a catalog that another kind of source fills. */
+export function requireSourceKind(
+  catalog: Catalog,
+  kind: "git" | "upload",
+  field: "catalogId" | "name",
+): void {
+  if (catalog.sourceKind === kind) return;
+  throw new AppError(
+    "INVALID_INPUT",
+    `catalog '${catalog.name}' is imported ${importedHow(catalog.sourceKind)}, not ${importedHow(kind)}`,
+    field,
+  );
+}
+
+function importedHow(sourceKind: string): string {
+  return sourceKind === "git" ? "from git" : `by ${sourceKind}`;
 }
 
 export async function importCatalogUpload(
@@ -59,14 +85,7 @@ export async function importCatalogUpload(
   actor: Actor,
   input: TImportUploadInput,
 ): Promise<TImportResult> {
-  const known = await authorizeCatalogImport(deps, actor, input.target);
-  if (known && known.sourceKind !== "upload") {
-    throw new AppError(
-      "INVALID_INPUT",
-      `catalog '${known.name}' is imported from ${known.sourceKind}, not by upload`,
-      "catalogId",
-    );
-  }
+  const known = await authorizeCatalogImport(deps, actor, input.target, "upload");
   const subdir = input.subdir ? checkSubdir(input.subdir) : undefined;
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "kiln-catalog-upload-"));
   try {
@@ -84,13 +103,7 @@ export async function importCatalogUpload(
         ...(input.target as Exclude<TCatalogTarget, { catalogId: string }>),
         sourceKind: "upload",
       }));
-    if (catalog.sourceKind !== "upload") {
-      throw new AppError(
-        "INVALID_INPUT",
-        `catalog '${catalog.name}' is imported from ${catalog.sourceKind}, not by upload`,
-        "name",
-      );
-    }
+    requireSourceKind(catalog, "upload", "name");
     const { version, created } = await importCatalogTree(deps, {
       catalogId: catalog.id,
       dir: root,

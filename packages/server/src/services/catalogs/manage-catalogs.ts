@@ -13,13 +13,12 @@ import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { audit, readableTeamIds, requireTeamRole } from "../access.ts";
 import { importCatalogTree, type TImportTreeResult } from "./import-catalog-tree.ts";
+import { ZResourceName } from "../resource-name.ts";
 
 /** Fixed id of the built-in catalog: NULL team ids make @@unique([teamId, name]) useless for it. */
 export const BUILTIN_CATALOG_ID = "builtin";
 
-export const ZCatalogName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "lower-case letters, digits, '.', '_' or '-' (at most 63)");
+export const ZCatalogName = ZResourceName;
 export const ZCatalogVisibility = z.enum(["team", "public"]);
 
 export interface TCatalogVersionSummary {

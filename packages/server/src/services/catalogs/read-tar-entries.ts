@@ -199,18 +199,9 @@ function parseNumber(field: Buffer): number {
   return text === "" ? 0 : parseInt(text, 8);
 }
 
-function cString(b: Buffer, what: string): string {
-  const end = b.indexOf(0);
-  const bytes = end >= 0 ? b.subarray(0, end) : b;
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new AppError(
-      "INVALID_INPUT",
-      `${what} rejected: an entry name is not valid UTF-8`,
-      "file",
-    );
-  }
+function cString(field: Buffer, what: string): string {
+  const end = field.indexOf(0);
+  return decodeUtf8(end >= 0 ? field.subarray(0, end) : field, what, "an entry name");
 }
 
 function parsePax(data: Buffer, what: string): Record<string, string> {
@@ -222,7 +213,7 @@ function parsePax(data: Buffer, what: string): Record<string, string> {
     if (!Number.isInteger(len) || len <= 0 || at + len > data.length) {
       throw new AppError("INVALID_INPUT", `${what} rejected: a pax header is malformed`, "file");
     }
-    const record = cStringless(data.subarray(space + 1, at + len - 1), what);
+    const record = decodeUtf8(data.subarray(space + 1, at + len - 1), what, "a pax header");
     const eq = record.indexOf("=");
     if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
     at += len;
@@ -230,15 +221,12 @@ function parsePax(data: Buffer, what: string): Record<string, string> {
   return out;
 }
 
-function cStringless(b: Buffer, what: string): string {
+/** Strict UTF-8: an archive whose names do not decode is refused, naming the part. */
+function decodeUtf8(bytes: Buffer, what: string, part: string): string {
   try {
-    return utf8.decode(b);
+    return utf8.decode(bytes);
   } catch {
-    throw new AppError(
-      "INVALID_INPUT",
-      `${what} rejected: a pax header is not valid UTF-8`,
-      "file",
-    );
+    throw new AppError("INVALID_INPUT", `${what} rejected: ${part} is not valid UTF-8`, "file");
   }
 }
 

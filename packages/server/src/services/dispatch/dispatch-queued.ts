@@ -1,7 +1,7 @@
 import type { ServerDeps } from "../../context.ts";
 import { ACTIVE_STATUSES } from "../builds/build-status.ts";
 import { agentTopic, type TAgentCommand } from "../builds/build-topics.ts";
-import { publishBuildChange } from "../builds/publish-build-change.ts";
+import { publishStoredBuild } from "../builds/publish-build-change.ts";
 import { parseJson } from "../builds/stored-request.ts";
 import {
   candidateAgents,
@@ -76,8 +76,7 @@ export async function dispatchQueued(
           type: "assign",
           buildId: build.id,
         } satisfies TAgentCommand);
-        const fresh = await p.build.findUnique({ where: { id: build.id } });
-        if (fresh) await publishBuildChange(deps, fresh);
+        await publishStoredBuild(deps, build.id);
         break;
       }
       if (outcome === "taken") break;
@@ -91,8 +90,7 @@ export async function dispatchQueued(
         where: { id: build.id, status: "QUEUED" },
         data: { waitingReason: reason },
       });
-      const fresh = r.count ? await p.build.findUnique({ where: { id: build.id } }) : null;
-      if (fresh) await publishBuildChange(deps, fresh);
+      if (r.count) await publishStoredBuild(deps, build.id);
     }
   }
   return result;

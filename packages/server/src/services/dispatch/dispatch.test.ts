@@ -1,28 +1,19 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, expect, it } from "vitest";
 import { createDb } from "@kiln/db/client";
-import { testProviders } from "@kiln/db/testing";
-import { addAgent, createFixture, recordStarted, type TFixture } from "../builds/test-fixture.ts";
+import { addAgent, createFixture, recordStarted } from "../../testing/builds-fixture.ts";
+import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
 import { recordBuildEvent } from "../builds/record-build-event.ts";
 import { dispatchQueued } from "./dispatch-queued.ts";
 import { markAgentsOffline } from "./mark-agents-offline.ts";
 
-const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
-for (const p of providers)
-  if (p.skipReason) console.log(`dispatch: ${p.provider} skipped: ${p.skipReason}`);
-
-describe.each(providers)("dispatcher on $provider", (provider) => {
-  let f: TFixture;
-  beforeAll(async () => {
-    if (!provider.skipReason) f = await createFixture(provider);
-  });
-  afterAll(async () => f?.close());
+describeEachProvider("dispatcher", (provider, run) => {
+  const f = useFixture(provider, createFixture);
   beforeEach(async () => {
-    if (!f) return;
+    if (provider.skipReason) return;
     // Each test starts with an empty queue and no agents.
     await f.db.prisma.build.deleteMany({});
     await f.db.prisma.agent.deleteMany({});
   });
-  const run = it.skipIf(!!provider.skipReason);
   const queue = (labels: Record<string, string> = {}, arch = "amd64") =>
     f.caller(f.users.alice).builds.create({
       teamId: f.teamA,

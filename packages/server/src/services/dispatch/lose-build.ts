@@ -1,7 +1,7 @@
 import type { ServerDeps } from "../../context.ts";
 import { ACTIVE_STATUSES } from "../builds/build-status.ts";
 import { agentTopic, type TAgentCommand } from "../builds/build-topics.ts";
-import { publishBuildChange } from "../builds/publish-build-change.ts";
+import { publishStoredBuild } from "../builds/publish-build-change.ts";
 
 /** Automatic requeues after a lost agent before the build is ERRORED. */
 export const MAX_REQUEUES = 1;
@@ -70,7 +70,6 @@ export async function loseBuild(
       buildId: build.id,
     } satisfies TAgentCommand);
   }
-  const fresh = await p.build.findUnique({ where: { id: build.id } });
-  if (fresh) await publishBuildChange(deps, fresh);
+  await publishStoredBuild(deps, build.id);
   return outcome;
 }

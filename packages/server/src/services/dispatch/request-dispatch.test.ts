@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
-import { addAgent, createFixture, type TFixture } from "../builds/test-fixture.ts";
+import { addAgent, createFixture, type TFixture } from "../../testing/builds-fixture.ts";
 import { requestDispatch } from "./request-dispatch.ts";
 
 const [sqlite] = testProviders(undefined);

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
-import { addAgent, createFixture, type TFixture } from "../builds/test-fixture.ts";
+import { expect } from "vitest";
+import { addAgent, createFixture } from "../../testing/builds-fixture.ts";
+import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
 import { startDispatcher } from "./start-dispatcher.ts";
 
-const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
-
-describe.each(providers)("startDispatcher on $provider", (provider) => {
-  let f: TFixture;
-  beforeAll(async () => {
-    if (!provider.skipReason) f = await createFixture(provider);
-  });
-  afterAll(async () => f?.close());
-  const run = it.skipIf(!!provider.skipReason);
+describeEachProvider("startDispatcher", (provider, run) => {
+  const f = useFixture(provider, createFixture);
   const build = (id: string) => f.db.prisma.build.findUniqueOrThrow({ where: { id } });
   const agent = (id: string) => f.db.prisma.agent.findUniqueOrThrow({ where: { id } });
 

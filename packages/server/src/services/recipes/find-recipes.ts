@@ -65,21 +65,30 @@ export function storedEnv(v: RecipeVersion): TStoredEnvVar[] {
   return JSON.parse(v.env) as TStoredEnvVar[];
 }
 
+/** The build settings a version row keeps (lists and maps as JSON text), parsed. */
+function buildSettings(
+  row: RecipeVersion,
+): Pick<TRecipeVersionView, "elements" | "outputTypes" | "imageSizeGb" | "arch" | "agentLabels"> {
+  return {
+    elements: JSON.parse(row.elements) as string[],
+    outputTypes: JSON.parse(row.outputTypes) as string[],
+    imageSizeGb: row.imageSizeGb,
+    arch: row.arch,
+    agentLabels: JSON.parse(row.agentLabels) as Record<string, string>,
+  };
+}
+
 export function toVersionView(v: VersionWithCatalogs): TRecipeVersionView {
   return {
     id: v.id,
     recipeId: v.recipeId,
     version: v.version,
-    elements: JSON.parse(v.elements) as string[],
+    ...buildSettings(v),
     env: storedEnv(v).map((e) =>
       e.secret
         ? { name: e.name, secret: true, multiline: !!e.multiline }
         : { name: e.name, value: e.value, secret: false, multiline: !!e.multiline },
     ),
-    outputTypes: JSON.parse(v.outputTypes) as string[],
-    imageSizeGb: v.imageSizeGb,
-    arch: v.arch,
-    agentLabels: JSON.parse(v.agentLabels) as Record<string, string>,
     catalogVersions: v.catalogs.map((c) => ({
       id: c.catalogVersion.id,
       catalogId: c.catalogVersion.catalogId,
@@ -222,13 +231,9 @@ export async function getRecipeVersionForBuild(
     teamId: v.recipe.teamId,
     recipeVersionId: v.id,
     version: v.version,
-    elements: JSON.parse(v.elements) as string[],
+    ...buildSettings(v),
     env,
     secretNames,
-    outputTypes: JSON.parse(v.outputTypes) as string[],
-    imageSizeGb: v.imageSizeGb,
-    arch: v.arch,
-    agentLabels: JSON.parse(v.agentLabels) as Record<string, string>,
     catalogVersions: v.catalogs.map((c) => ({
       id: c.catalogVersion.id,
       sha256: c.catalogVersion.sha256,

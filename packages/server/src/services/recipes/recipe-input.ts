@@ -6,6 +6,7 @@
 import { ZImageType } from "@kiln/engine/plan/build-request";
 import { z } from "zod";
 import { AppError } from "../../app-error.ts";
+import { ZResourceName } from "../resource-name.ts";
 
 export const ARCHES = [
   "amd64",
@@ -69,9 +70,7 @@ export const ZRecipeVersionInput = z.object({
 export type TRecipeVersionInput = z.input<typeof ZRecipeVersionInput>;
 export type TRecipeVersionParsed = z.output<typeof ZRecipeVersionInput>;
 
-export const ZRecipeName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "lower-case letters, digits, '.', '_' or '-' (at most 63)");
+export const ZRecipeName = ZResourceName;
 export const ZRecipeVisibility = z.enum(["private", "public"]);
 
 /** One stored environment entry; `value` is ciphertext when `secret`. */

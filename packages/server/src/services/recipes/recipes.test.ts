@@ -1,21 +1,19 @@
 import path from "node:path";
-import { testProviders } from "@kiln/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import type { Actor } from "../../context.ts";
 import {
   createCatalogTestServer,
   sampleElements,
   tarGz,
   writeTree,
-  type TCatalogTestServer,
-} from "../catalogs/catalog-test-server.ts";
+} from "../../testing/catalog-test-server.ts";
 import { importCatalogUpload } from "../catalogs/import-catalog-upload.ts";
+import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
 import { seedTwoTeams } from "../../testing/seed-two-teams.ts";
 import { getRecipeVersionForBuild } from "./find-recipes.ts";
 
-describe.each(testProviders(process.env.KILN_TEST_DATABASE_URL))("recipes on $provider", (p) => {
-  if (p.skipReason) console.log(`skipping recipes on ${p.provider}: ${p.skipReason}`);
-  let s: TCatalogTestServer;
+describeEachProvider("recipes", (provider) => {
+  const s = useFixture(provider, createCatalogTestServer);
   let alice: Actor;
   let vera: Actor;
   let bob: Actor;
@@ -25,8 +23,6 @@ describe.each(testProviders(process.env.KILN_TEST_DATABASE_URL))("recipes on $pr
   let recipeId: string;
 
   beforeAll(async () => {
-    if (p.skipReason) return;
-    s = await createCatalogTestServer(p);
     ({ alice, vera, bob, teamId, otherTeamId } = await seedTwoTeams(s));
     const src = writeTree(
       path.join(s.tmp, "src"),
@@ -42,9 +38,6 @@ describe.each(testProviders(process.env.KILN_TEST_DATABASE_URL))("recipes on $pr
     });
     cv = res.version.id;
   });
-  afterAll(async () => {
-    await s?.close();
-  });
 
   const version = (over: Record<string, unknown> = {}) => ({
     elements: ["myos", "web"],
@@ -58,52 +51,49 @@ describe.each(testProviders(process.env.KILN_TEST_DATABASE_URL))("recipes on $pr
     ...over,
   });
 
-  it.skipIf(p.skipReason)(
-    "refuses a recipe that does not resolve, naming the field, and saves nothing",
-    async () => {
-      const r = s.caller(alice).recipes;
-      await expect(
-        r.create({ teamId, name: "web", version: version({ elements: ["myos", "broken"] }) }),
-      ).rejects.toMatchObject({
-        message: "Element 'nowhere-to-be-found' not found (required by 'broken')",
-        cause: { field: "elements" },
-      });
-      await expect(
-        r.create({ teamId, name: "web", version: version({ elements: ["noos"] }) }),
-      ).rejects.toMatchObject({
-        message: "Please include an operating system element",
-        cause: { field: "elements" },
-      });
-      await expect(
-        r.create({
-          teamId,
-          name: "web",
-          version: version({ env: [{ name: "dib_release", value: "x" }] }),
-        }),
-      ).rejects.toMatchObject({ cause: { field: "env.0.name" } });
-      await expect(
-        r.create({
-          teamId,
-          name: "web",
-          version: version({ env: [{ name: "MOTD", value: "a\nb" }] }),
-        }),
-      ).rejects.toMatchObject({ cause: { field: "env.0.value" } });
-      expect(await s.deps.db.prisma.recipe.count()).toBe(0);
-      // The editor's live check reports the same thing without throwing.
-      const live = await r.validate({ teamId, version: version({ elements: ["noos"] }) });
-      expect(live).toEqual({
-        ok: false,
-        error: { message: "Please include an operating system element", field: "elements" },
-      });
+  it("refuses a recipe that does not resolve, naming the field, and saves nothing", async () => {
+    const r = s.caller(alice).recipes;
+    await expect(
+      r.create({ teamId, name: "web", version: version({ elements: ["myos", "broken"] }) }),
+    ).rejects.toMatchObject({
+      message: "Element 'nowhere-to-be-found' not found (required by 'broken')",
+      cause: { field: "elements" },
+    });
+    await expect(
+      r.create({ teamId, name: "web", version: version({ elements: ["noos"] }) }),
+    ).rejects.toMatchObject({
+      message: "Please include an operating system element",
+      cause: { field: "elements" },
+    });
+    await expect(
+      r.create({
+        teamId,
+        name: "web",
+        version: version({ env: [{ name: "dib_release", value: "x" }] }),
+      }),
+    ).rejects.toMatchObject({ cause: { field: "env.0.name" } });
+    await expect(
+      r.create({
+        teamId,
+        name: "web",
+        version: version({ env: [{ name: "MOTD", value: "a\nb" }] }),
+      }),
+    ).rejects.toMatchObject({ cause: { field: "env.0.value" } });
+    expect(await s.deps.db.prisma.recipe.count()).toBe(0);
+    // The editor's live check reports the same thing without throwing.
+    const live = await r.validate({ teamId, version: version({ elements: ["noos"] }) });
+    expect(live).toEqual({
+      ok: false,
+      error: { message: "Please include an operating system element", field: "elements" },
+    });
 
-      const created = await r.create({ teamId, name: "web", version: version() });
-      recipeId = created.recipeId;
-      expect(created.version.version).toBe(1);
-      expect(created.version.elements).toEqual(["myos", "web"]);
-    },
-  );
+    const created = await r.create({ teamId, name: "web", version: version() });
+    recipeId = created.recipeId;
+    expect(created.version.version).toBe(1);
+    expect(created.version.elements).toEqual(["myos", "web"]);
+  });
 
-  it.skipIf(p.skipReason)("never returns a secret's value, but builds get it", async () => {
+  it("never returns a secret's value, but builds get it", async () => {
     const r = s.caller(alice).recipes;
     const views = [
       JSON.stringify(await r.get({ recipeId })),
@@ -174,40 +164,37 @@ describe.each(testProviders(process.env.KILN_TEST_DATABASE_URL))("recipes on $pr
     });
   });
 
-  it.skipIf(p.skipReason)(
-    "keeps private recipes from other teams and edits from viewers",
-    async () => {
-      await expect(s.caller(bob).recipes.get({ recipeId })).rejects.toMatchObject({
-        code: "NOT_FOUND",
-      });
-      expect((await s.caller(bob).recipes.list()).map((x) => x.id)).not.toContain(recipeId);
-      await expect(s.caller(bob).recipes.diff({ recipeId, from: 1, to: 2 })).rejects.toMatchObject({
-        code: "NOT_FOUND",
-      });
+  it("keeps private recipes from other teams and edits from viewers", async () => {
+    await expect(s.caller(bob).recipes.get({ recipeId })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    expect((await s.caller(bob).recipes.list()).map((x) => x.id)).not.toContain(recipeId);
+    await expect(s.caller(bob).recipes.diff({ recipeId, from: 1, to: 2 })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
 
-      const asViewer = await s.caller(vera).recipes.get({ recipeId });
-      expect(asViewer.canEdit).toBe(false);
-      await expect(s.caller(vera).recipes.save({ recipeId, ...version() })).rejects.toMatchObject({
-        code: "FORBIDDEN",
-      });
-      await expect(
-        s.caller(vera).recipes.create({ teamId, name: "v", version: version() }),
-      ).rejects.toMatchObject({ code: "FORBIDDEN" });
-      await expect(
-        s.caller(vera).recipes.update({ recipeId, visibility: "public" }),
-      ).rejects.toMatchObject({ code: "FORBIDDEN" });
-      // Bob's team cannot build on red's private catalog either.
-      await expect(
-        s.caller(bob).recipes.create({ teamId: otherTeamId, name: "steal", version: version() }),
-      ).rejects.toMatchObject({ code: "NOT_FOUND", cause: { field: "catalogVersionIds.0" } });
+    const asViewer = await s.caller(vera).recipes.get({ recipeId });
+    expect(asViewer.canEdit).toBe(false);
+    await expect(s.caller(vera).recipes.save({ recipeId, ...version() })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    await expect(
+      s.caller(vera).recipes.create({ teamId, name: "v", version: version() }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(
+      s.caller(vera).recipes.update({ recipeId, visibility: "public" }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+    // Bob's team cannot build on red's private catalog either.
+    await expect(
+      s.caller(bob).recipes.create({ teamId: otherTeamId, name: "steal", version: version() }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND", cause: { field: "catalogVersionIds.0" } });
 
-      await s.caller(alice).recipes.update({ recipeId, visibility: "public" });
-      const pub = await s.caller(bob).recipes.get({ recipeId });
-      expect(pub.canEdit).toBe(false);
-      expect(JSON.stringify(pub)).not.toContain("correct horse");
-      await expect(s.caller(bob).recipes.save({ recipeId, ...version() })).rejects.toMatchObject({
-        code: "NOT_FOUND",
-      });
-    },
-  );
+    await s.caller(alice).recipes.update({ recipeId, visibility: "public" });
+    const pub = await s.caller(bob).recipes.get({ recipeId });
+    expect(pub.canEdit).toBe(false);
+    expect(JSON.stringify(pub)).not.toContain("correct horse");
+    await expect(s.caller(bob).recipes.save({ recipeId, ...version() })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+  });
 });

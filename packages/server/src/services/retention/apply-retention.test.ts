@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
-import { createFixture, type TFixture } from "../builds/test-fixture.ts";
+import { expect } from "vitest";
+import { createFixture } from "../../testing/builds-fixture.ts";
+import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
 import { applyRetention } from "./apply-retention.ts";
 
-const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
-
-describe.each(providers)("retention on $provider", (provider) => {
-  let f: TFixture;
-  beforeAll(async () => {
-    if (!provider.skipReason) f = await createFixture(provider);
-  });
-  afterAll(async () => f?.close());
-  const run = it.skipIf(!!provider.skipReason);
+describeEachProvider("retention", (provider, run) => {
+  const f = useFixture(provider, createFixture);
 
   run("keeps the newest N successes plus pinned ones and purges the rest", async () => {
     const alice = f.caller(f.users.alice);

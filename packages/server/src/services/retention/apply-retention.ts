@@ -1,6 +1,6 @@
 import type { ServerDeps } from "../../context.ts";
 import { TERMINAL_STATUSES } from "../builds/build-status.ts";
-import { publishBuildChange } from "../builds/publish-build-change.ts";
+import { publishStoredBuild } from "../builds/publish-build-change.ts";
 import { purgeBuildData } from "../builds/purge-build-data.ts";
 
 export interface TRetentionResult {
@@ -53,8 +53,7 @@ export async function applyRetention(deps: ServerDeps): Promise<TRetentionResult
       const { freedBytes } = await purgeBuildData(deps, b.id);
       result.freedBytes += freedBytes;
       result.purged.push(b.id);
-      const fresh = await p.build.findUnique({ where: { id: b.id } });
-      if (fresh) await publishBuildChange(deps, fresh);
+      await publishStoredBuild(deps, b.id);
     }
   }
   if (result.purged.length)

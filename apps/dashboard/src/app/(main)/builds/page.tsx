@@ -16,22 +16,12 @@ import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-quer
 import { useSubscription } from "@trpc/tanstack-react-query";
 import Link from "next/link";
 import { useState } from "react";
+import { BUILD_STATUSES, type TBuildStatus } from "@kiln/server/services/builds/build-status";
 import { useMe } from "@/components/app-frame";
 import { PageHeader } from "@/components/page-header";
 import { StatusBadge } from "@/components/status-badge";
 import { formatAgo, formatDuration } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
-
-const STATUSES = [
-  "QUEUED",
-  "ASSIGNED",
-  "RUNNING",
-  "SUCCEEDED",
-  "FAILED",
-  "ERRORED",
-  "CANCELLED",
-] as const;
-type TStatus = (typeof STATUSES)[number];
 
 export default function BuildsPage() {
   const trpc = useTRPC();
@@ -53,7 +43,7 @@ export default function BuildsPage() {
 
   const filters = {
     recipeId: recipeId ?? undefined,
-    status: status.length ? (status as TStatus[]) : undefined,
+    status: status.length ? (status as TBuildStatus[]) : undefined,
     agentId: agentId ?? undefined,
     requestedById: userId ?? undefined,
     from: from ? new Date(`${from}T00:00:00`) : undefined,
@@ -73,7 +63,7 @@ export default function BuildsPage() {
       onData: (msg) => {
         const m = msg as {
           buildId: string;
-          status: TStatus;
+          status: TBuildStatus;
           waitingReason: string | null;
           deleted: boolean;
         };
@@ -131,7 +121,7 @@ export default function BuildsPage() {
         <MultiSelect
           label="Status"
           placeholder="any"
-          data={STATUSES.map((s) => ({ value: s, label: s.toLowerCase() }))}
+          data={BUILD_STATUSES.map((s) => ({ value: s, label: s.toLowerCase() }))}
           value={status}
           onChange={setStatus}
           w={200}

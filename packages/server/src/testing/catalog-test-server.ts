@@ -6,19 +6,14 @@
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { createDirectoryArtifactStore } from "@kiln/db/artifact-store";
-import { createDb } from "@kiln/db/client";
-import { migrateDatabase } from "@kiln/db/migrate";
 import type { TTestProvider } from "@kiln/db/testing";
-import { silentLogger } from "@kiln/engine/logger";
-import type { Actor, ServerConfig, ServerDeps } from "../../context.ts";
-import { EventBus } from "../../event-bus.ts";
-import { catalogsRouter } from "../../routers/catalogs-router.ts";
-import { elementsRouter } from "../../routers/elements-router.ts";
-import { recipesRouter } from "../../routers/recipes-router.ts";
-import { createCallerFactory, router } from "../../trpc.ts";
+import type { Actor, ServerConfig, ServerDeps } from "../context.ts";
+import { catalogsRouter } from "../routers/catalogs-router.ts";
+import { elementsRouter } from "../routers/elements-router.ts";
+import { recipesRouter } from "../routers/recipes-router.ts";
+import { createCallerFactory, router } from "../trpc.ts";
+import { createTestDeps } from "./test-server-deps.ts";
 
 export const catalogTestRouter = router({
   catalogs: catalogsRouter,
@@ -28,7 +23,7 @@ export const catalogTestRouter = router({
 const createCaller = createCallerFactory(catalogTestRouter);
 
 /** Kiln's own elements directory (the built-in catalog). */
-export const BUILTIN_ELEMENTS_DIR = path.resolve(import.meta.dirname, "../../../../../elements");
+export const BUILTIN_ELEMENTS_DIR = path.resolve(import.meta.dirname, "../../../../elements");
 
 export interface TCatalogTestServer {
   deps: ServerDeps;
@@ -47,26 +42,17 @@ export async function createCatalogTestServer(
   provider: TTestProvider,
   config: Partial<ServerConfig> = {},
 ): Promise<TCatalogTestServer> {
-  const database = await provider.create();
-  await migrateDatabase({ url: database.url });
-  const db = createDb({ url: database.url });
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-catalog-test-"));
+  const base = await createTestDeps(provider);
+  const { db, tmp } = base;
   const deps: ServerDeps = {
-    db,
-    store: createDirectoryArtifactStore({ root: path.join(tmp, "store") }),
-    bus: new EventBus(),
-    logger: silentLogger,
+    ...base.deps,
     config: {
-      version: "0.0.0-test",
+      ...base.deps.config,
       builtinElementsDir: BUILTIN_ELEMENTS_DIR,
-      keepBuildsDefault: 10,
-      maxCatalogBytes: 1 << 20,
-      publicUrl: "http://kiln.test:3000/",
       catalogCacheDir: path.join(tmp, "cache"),
       secretKey: "test secret key",
       ...config,
-    } as ServerConfig,
-    now: () => new Date(),
+    },
   };
   return {
     deps,
@@ -83,11 +69,7 @@ export async function createCatalogTestServer(
       }
       return t.id;
     },
-    close: async () => {
-      await db.close();
-      await database.drop();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    },
+    close: base.close,
   };
 }
 

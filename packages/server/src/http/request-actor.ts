@@ -1,5 +1,5 @@
-import type { Actor, ServerDeps } from "@kiln/server/context";
-import { resolveActor } from "@kiln/server/http-auth";
+import type { Actor, ServerDeps } from "../context.ts";
+import { resolveActor } from "./http-auth.ts";
 
 /** Cookies to (re)set on the response. */
 export type TCookieJar = { name: string; value: string; maxAgeSeconds: number }[];

@@ -3,20 +3,16 @@
  * dispatch and retention tests, seeded with two teams, their users, a
  * catalog and a private recipe. Not a test file itself.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createDb, type Db } from "@kiln/db/client";
-import { createDirectoryArtifactStore } from "@kiln/db/artifact-store";
-import { migrateDatabase } from "@kiln/db/migrate";
+import type { Db } from "@kiln/db/client";
 import type { TTestProvider } from "@kiln/db/testing";
-import { silentLogger } from "@kiln/engine/logger";
-import type { Actor, ServerDeps } from "../../context.ts";
-import { EventBus } from "../../event-bus.ts";
-import { agentsRouter } from "../../routers/agents-router.ts";
-import { buildsRouter } from "../../routers/builds-router.ts";
-import { createCallerFactory, router } from "../../trpc.ts";
-import { recordBuildEvent } from "./record-build-event.ts";
+import type { Actor, ServerDeps } from "../context.ts";
+import { agentsRouter } from "../routers/agents-router.ts";
+import { buildsRouter } from "../routers/builds-router.ts";
+import { createCallerFactory, router } from "../trpc.ts";
+import { recordBuildEvent } from "../services/builds/record-build-event.ts";
+import { createTestDeps } from "./test-server-deps.ts";
 
 const testRouter = router({ builds: buildsRouter, agents: agentsRouter });
 const createCaller = createCallerFactory(testRouter);
@@ -53,37 +49,27 @@ export interface TFixture {
 }
 
 export async function createFixture(provider: TTestProvider): Promise<TFixture> {
-  const handle = await provider.create();
-  await migrateDatabase({ url: handle.url });
-  const db = createDb({ url: handle.url });
-  const tmp = mkdtempSync(path.join(os.tmpdir(), "kiln-builds-test-"));
+  const clock = { t: Date.parse("2026-03-01T10:00:00Z") };
+  const base = await createTestDeps(provider, {
+    config: { keepBuildsDefault: 3, publicUrl: "http://127.0.0.1:3000" },
+    now: () => new Date(clock.t++),
+  });
+  const { db, tmp } = base;
   const builtin = path.join(tmp, "elements");
   for (const [name, [deps, provides]] of Object.entries(ELEMENTS)) {
     mkdirSync(path.join(builtin, name), { recursive: true });
     writeFileSync(path.join(builtin, name, "element-deps"), deps.join("\n") + "\n");
     writeFileSync(path.join(builtin, name, "element-provides"), provides.join("\n") + "\n");
   }
-  const bus = new EventBus();
+  const deps: ServerDeps = {
+    ...base.deps,
+    config: { ...base.deps.config, builtinElementsDir: builtin },
+  };
   const log = new Map<string, unknown[]>();
-  const publish = bus.publish.bind(bus);
-  bus.publish = (topic, message) => {
+  const publish = deps.bus.publish.bind(deps.bus);
+  deps.bus.publish = (topic, message) => {
     log.set(topic, [...(log.get(topic) ?? []), message]);
     publish(topic, message);
-  };
-  const clock = { t: Date.parse("2026-03-01T10:00:00Z") };
-  const deps: ServerDeps = {
-    db,
-    store: createDirectoryArtifactStore({ root: path.join(tmp, "store") }),
-    bus,
-    logger: silentLogger,
-    config: {
-      version: "0.0.0-test",
-      builtinElementsDir: builtin,
-      keepBuildsDefault: 3,
-      maxCatalogBytes: 1 << 20,
-      publicUrl: "http://127.0.0.1:3000",
-    },
-    now: () => new Date(clock.t++),
   };
   const p = db.prisma;
   const mk = async (email: string, role: "admin" | "user"): Promise<Actor> => {
@@ -145,7 +131,7 @@ export async function createFixture(provider: TTestProvider): Promise<TFixture> 
     deps,
     clock,
     db,
-    dbUrl: handle.url,
+    dbUrl: base.dbUrl,
     users,
     teamA,
     teamB,
@@ -154,11 +140,7 @@ export async function createFixture(provider: TTestProvider): Promise<TFixture> 
     catalogVersionId: cv.id,
     caller: (actor, signal) => createCaller({ deps, actor }, signal ? { signal } : undefined),
     published: (topic) => log.get(topic) ?? [],
-    close: async () => {
-      await db.close();
-      await handle.drop();
-      rmSync(tmp, { recursive: true, force: true });
-    },
+    close: base.close,
   };
 }
 

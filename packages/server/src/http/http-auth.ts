@@ -3,12 +3,12 @@
  * `Actor`, for the tRPC handler's context and for plain route handlers
  * (downloads, uploads).
  */
-import { AppError } from "./app-error.ts";
-import type { Actor, ServerDeps } from "./context.ts";
-import { resolveSession, SESSION_COOKIE } from "./services/auth/sessions.ts";
-import { resolveApiToken } from "./services/tokens/resolve-api-token.ts";
+import { AppError } from "../app-error.ts";
+import type { Actor, ServerDeps } from "../context.ts";
+import { resolveSession, SESSION_COOKIE } from "../services/auth/sessions.ts";
+import { resolveApiToken } from "../services/tokens/resolve-api-token.ts";
 
-export { SESSION_COOKIE, SESSION_TTL_MS } from "./services/auth/sessions.ts";
+export { SESSION_COOKIE, SESSION_TTL_MS } from "../services/auth/sessions.ts";
 
 export interface TRequestCredentials {
   /** The request's `Cookie` header. */
@@ -74,13 +74,18 @@ export interface TSessionCookieOptions {
   secure: boolean;
 }
 
-/**
- * The `Set-Cookie` value for the session cookie: httpOnly so scripts cannot
- * read it, SameSite=Lax so other sites cannot post with it. Max-Age 0 deletes.
- */
+/** The `Set-Cookie` value for the session cookie (see serializeCookie). */
 export function serializeSessionCookie(value: string, opts: TSessionCookieOptions): string {
+  return serializeCookie(SESSION_COOKIE, value, opts);
+}
+
+/**
+ * A `Set-Cookie` value: httpOnly so scripts cannot read it, SameSite=Lax so
+ * other sites cannot post with it. Max-Age 0 deletes.
+ */
+export function serializeCookie(name: string, value: string, opts: TSessionCookieOptions): string {
   const parts = [
-    `${SESSION_COOKIE}=${encodeURIComponent(value)}`,
+    `${name}=${encodeURIComponent(value)}`,
     "Path=/",
     "HttpOnly",
     "SameSite=Lax",

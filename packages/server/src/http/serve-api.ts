@@ -1,0 +1,30 @@
+/**
+ * Kiln's `/api` over Node's http server, independent of any web framework:
+ * the dashboard's custom server puts it beside Next, the test and bench
+ * servers (`testing/start-api-server.ts`) beside nothing. The agent
+ * gateway's routes are the gateway's own (`AgentGateway.handleRequest`);
+ * the host asks the gateway first.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerDeps } from "../context.ts";
+import { handleApi } from "./handle-api.ts";
+import { sendFetchResponse, toFetchRequest } from "./http-bridge.ts";
+
+export { handleApi } from "./handle-api.ts";
+
+/** Whether a request path belongs to `/api` (the rest is the host's: pages, assets). */
+export function isApiPath(pathname: string): boolean {
+  return pathname === "/api" || pathname.startsWith("/api/");
+}
+
+/** Answers one request with `handleApi`, streaming the response (subscriptions, downloads). */
+export function serveApi(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): void {
+  const request = toFetchRequest(req, `http://${req.headers.host ?? "localhost"}`, res);
+  handleApi(deps, request, req.socket.remoteAddress)
+    .then((response) => sendFetchResponse(res, response))
+    .catch((err: unknown) => {
+      deps.logger.error("API request failed", { path: req.url?.split("?")[0], err: String(err) });
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+}
