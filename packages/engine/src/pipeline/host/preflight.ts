@@ -261,7 +261,12 @@ export function findPythonNeeds(hooks: HostHookRef[]): PythonNeed[] {
 export type PythonProbe = (python: string, code: string, env?: Record<string, string>) => boolean;
 
 const defaultProbe: PythonProbe = (python, code, env) =>
-  spawnSync(python, ["-c", code], { stdio: "ignore", timeout: 30_000, env }).status === 0;
+  spawnSync(python, ["-c", code], {
+    stdio: "ignore",
+    timeout: 30_000,
+    // Typed as NodeJS.ProcessEnv, which some ambient types (Next.js) extend with required keys.
+    env: env as NodeJS.ProcessEnv | undefined,
+  }).status === 0;
 
 const MODULE_HELP: Record<string, string> = {
   yaml: "apt-get install python3-yaml",
