@@ -3,7 +3,7 @@ import { testProviders } from "@kiln/db/testing";
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
 import { appendLogChunk } from "./append-log-chunk.ts";
 import { statusFromFinished } from "./build-status.ts";
-import { finishBuild } from "../../gateway/build-transitions.ts";
+import { finishBuild } from "./build-transitions.ts";
 import { recordArtifact, recordManifest } from "./record-artifact.ts";
 import { recordBuildEvent } from "./record-build-event.ts";
 import { addAgent, createFixture, type TFixture } from "./test-fixture.ts";

@@ -2,7 +2,8 @@ import { isUniqueViolation, type Prisma } from "@kiln/db/client";
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
 import { AppError } from "../../app-error.ts";
 import type { ServerDeps } from "../../context.ts";
-import { statusFromFinished, TERMINAL_STATUSES, type TBuildStatus } from "./build-status.ts";
+import { TERMINAL_STATUSES, type TBuildStatus } from "./build-status.ts";
+import { finishedColumns } from "./build-transitions.ts";
 import { buildTopic, type TBuildStreamMessage } from "./build-topics.ts";
 import { findIngestTarget } from "./find-ingest-target.ts";
 import { publishBuildChange } from "./publish-build-change.ts";
@@ -110,23 +111,9 @@ async function applyEvent(
       return false;
     case "build.finished": {
       if (!o.finalStatus) return false;
-      const e = event.error;
       const r = await tx.build.updateMany({
         where: { id: buildId, status: { notIn: TERMINAL_STATUSES } },
-        data: {
-          status: statusFromFinished(event.status),
-          finishedAt: new Date(event.t),
-          waitingReason: null,
-          ...(e
-            ? {
-                failurePhase: e.phase ?? null,
-                failureElement: e.element ?? null,
-                failureScript: e.script ?? null,
-                failureExitCode: e.exitCode ?? null,
-                failureMessage: e.message,
-              }
-            : {}),
-        },
+        data: finishedColumns(event, new Date(event.t)),
       });
       return r.count > 0;
     }

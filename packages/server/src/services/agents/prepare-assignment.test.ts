@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
-import { registerBuiltinCatalog } from "../services/catalogs/manage-catalogs.ts";
-import { createFixture, type TFixture } from "../services/builds/test-fixture.ts";
-import { assignFrameFor, agentCatalogPath } from "./assign-frame.ts";
+import { registerBuiltinCatalog } from "../catalogs/manage-catalogs.ts";
+import { addAgent, createFixture, type TFixture } from "../builds/test-fixture.ts";
+import { agentCatalogPath, assignmentFor, prepareAssignment } from "./prepare-assignment.ts";
 
 const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
 const adhoc = (teamId: string) => ({
@@ -10,7 +10,7 @@ const adhoc = (teamId: string) => ({
   request: { elements: ["ubuntu", "nginx"], arch: "amd64" },
 });
 
-describe.each(providers)("assignFrameFor on $provider", (provider) => {
+describe.each(providers)("assignmentFor on $provider", (provider) => {
   let f: TFixture;
   beforeAll(async () => {
     if (!provider.skipReason) f = await createFixture(provider);
@@ -18,7 +18,7 @@ describe.each(providers)("assignFrameFor on $provider", (provider) => {
   afterAll(async () => f?.close());
   const run = it.skipIf(!!provider.skipReason);
   const frameOf = async (id: string) =>
-    assignFrameFor(f.deps, await f.db.prisma.build.findUniqueOrThrow({ where: { id } }));
+    assignmentFor(f.deps, await f.db.prisma.build.findUniqueOrThrow({ where: { id } }));
 
   run("ad-hoc builds carry the builtin version they were resolved against", async () => {
     const alice = f.caller(f.users.alice);
@@ -57,5 +57,33 @@ describe.each(providers)("assignFrameFor on $provider", (provider) => {
       data: { resolvedElements: JSON.stringify([{ catalogSha256: 7 }]) },
     });
     await expect(frameOf(id)).rejects.toThrow(`build ${id}: stored resolved elements are invalid`);
+  });
+
+  run("prepareAssignment hands over only a build still ASSIGNED to that agent", async () => {
+    const agentId = await addAgent(f, "assignee");
+    const other = await addAgent(f, "other");
+    const { id } = await f.caller(f.users.alice).builds.create(adhoc(f.teamA));
+    expect(await prepareAssignment(f.deps, agentId, id)).toBeNull(); // still QUEUED
+    await f.db.prisma.build.update({ where: { id }, data: { status: "ASSIGNED", agentId } });
+    expect(await prepareAssignment(f.deps, other, id)).toBeNull();
+    expect(await prepareAssignment(f.deps, agentId, id)).toMatchObject({
+      type: "ASSIGN",
+      buildId: id,
+      artifactUploadUrl: `/api/agents/builds/${id}/artifacts/`,
+    });
+  });
+
+  run("a build that cannot be handed over is ERRORED, not left ASSIGNED", async () => {
+    const agentId = await addAgent(f, "unlucky");
+    const { id } = await f.caller(f.users.alice).builds.create(adhoc(f.teamA));
+    await f.db.prisma.build.update({
+      where: { id },
+      data: { status: "ASSIGNED", agentId, request: JSON.stringify({ elements: 7 }) },
+    });
+    expect(await prepareAssignment(f.deps, agentId, id)).toBeNull();
+    const build = await f.db.prisma.build.findUniqueOrThrow({ where: { id } });
+    expect(build.status).toBe("ERRORED");
+    expect(build.failureMessage).toMatch(/^could not prepare the build for the agent: /);
+    expect(f.published(`build:${id}`)).toContainEqual({ kind: "status", status: "ERRORED" });
   });
 });
