@@ -4,7 +4,7 @@ import { AppError } from "../../app-error.ts";
 import type { ServerDeps } from "../../context.ts";
 import { TERMINAL_STATUSES, type TBuildStatus } from "./build-status.ts";
 import { finishedColumns } from "./build-transitions.ts";
-import { buildTopic, type TBuildStreamMessage } from "./build-topics.ts";
+import { buildTopic } from "./build-topics.ts";
 import { findIngestTarget } from "./find-ingest-target.ts";
 import { publishBuildChange } from "./publish-build-change.ts";
 import { parseJson } from "./stored-request.ts";
@@ -61,7 +61,7 @@ export async function recordBuildEvent(
     kind: "event",
     seq,
     event,
-  } satisfies TBuildStreamMessage);
+  });
   const fresh = await deps.db.prisma.build.findUniqueOrThrow({ where: { id: buildId } });
   if (changed) await publishBuildChange(deps, fresh);
   return { stored: true, status: fresh.status as TBuildStatus };

@@ -1,6 +1,6 @@
 import type { ServerDeps } from "../../context.ts";
 import { ACTIVE_STATUSES } from "../builds/build-status.ts";
-import { agentTopic, type TAgentCommand } from "../builds/build-topics.ts";
+import { agentTopic } from "../builds/build-topics.ts";
 import { publishBuildChange } from "../builds/publish-build-change.ts";
 import { parseJson } from "../builds/stored-request.ts";
 import {
@@ -75,7 +75,7 @@ export async function dispatchQueued(
         deps.bus.publish(agentTopic(agent.id), {
           type: "assign",
           buildId: build.id,
-        } satisfies TAgentCommand);
+        });
         const fresh = await p.build.findUnique({ where: { id: build.id } });
         if (fresh) await publishBuildChange(deps, fresh);
         break;
