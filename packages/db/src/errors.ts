@@ -1,5 +1,6 @@
 /**
- * Errors thrown by @kiln/db. All are KilnErrors so transports map them by
+ * Errors thrown by @kiln/db (exported as `@kiln/db/errors`, so callers test
+ * them with instanceof). All are KilnErrors so transports map them by
  * code; messages are one line naming the culprit (URL, migration, key).
  */
 import { KilnError } from "@kiln/engine/errors";

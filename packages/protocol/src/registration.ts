@@ -12,6 +12,12 @@ import { ZHostFacts, ZId, ZLabels, ZName } from "./fields.ts";
 
 export const AGENT_REGISTER_PATH = "/api/agents/register";
 export const AGENT_SOCKET_PATH = "/api/agents/connect";
+/**
+ * Where an agent keeps its id and secret, inside its work dir: a work dir
+ * holding it needs no new registration token (the dashboard's local agent
+ * checks for it too).
+ */
+export const AGENT_CREDENTIALS_FILE = "agent-credentials.json";
 
 /** Exchanges a one-time registration token for an agent id and secret. */
 export const ZRegisterRequest = z.object({

@@ -1,24 +1,31 @@
 /**
  * In-process publish/subscribe for live updates: build status, events and
- * log lines. tRPC subscriptions listen here; services and the agent gateway
- * publish. Topics are strings like `build:<id>` and `builds`.
+ * log lines, and commands for connected agents. tRPC subscriptions, the
+ * dispatcher and the agent gateway listen here; services publish. Every
+ * topic carries one message type (`TBusMessages`), so a subscriber gets
+ * typed messages without casting.
  */
-export type BusListener = (message: unknown) => void;
+import type { TBusMessages } from "./services/builds/build-topics.ts";
+
+export type { TBusMessages };
+/** A topic name: `builds`, `build:<id>` or `agent:<id>`. */
+export type TBusTopic = keyof TBusMessages & string;
+export type BusListener<K extends TBusTopic> = (message: TBusMessages[K]) => void;
 
 export class EventBus {
-  private readonly topics = new Map<string, Set<BusListener>>();
+  private readonly topics = new Map<string, Set<(message: never) => void>>();
 
-  publish(topic: string, message: unknown): void {
+  publish<K extends TBusTopic>(topic: K, message: TBusMessages[K]): void {
     for (const listener of this.topics.get(topic) ?? []) {
       try {
-        listener(message);
+        (listener as BusListener<K>)(message);
       } catch {
         /* a broken subscriber must not break the publisher */
       }
     }
   }
 
-  subscribe(topic: string, listener: BusListener): () => void {
+  subscribe<K extends TBusTopic>(topic: K, listener: BusListener<K>): () => void {
     let set = this.topics.get(topic);
     if (!set) this.topics.set(topic, (set = new Set()));
     set.add(listener);
@@ -29,20 +36,23 @@ export class EventBus {
   }
 
   /** An async iterator over a topic, ended by the signal (for tRPC subscriptions). */
-  async *listen<T>(topic: string, signal?: AbortSignal): AsyncGenerator<T> {
-    const queue: T[] = [];
+  async *listen<K extends TBusTopic>(
+    topic: K,
+    signal?: AbortSignal,
+  ): AsyncGenerator<TBusMessages[K]> {
+    const queue: TBusMessages[K][] = [];
     let wake: (() => void) | undefined;
-    const off = this.subscribe(topic, (m) => {
-      queue.push(m as T);
+    const off = this.subscribe(topic, (message) => {
+      queue.push(message);
       wake?.();
     });
     const onAbort = () => wake?.();
     signal?.addEventListener("abort", onAbort);
     try {
       while (!signal?.aborted) {
-        if (queue.length === 0) await new Promise<void>((r) => (wake = r));
+        if (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
-        while (queue.length) yield queue.shift() as T;
+        while (queue.length) yield queue.shift()!;
       }
     } finally {
       off();

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { KilnError } from "@kiln/engine/errors";
 import {
+  AGENT_CREDENTIALS_FILE,
   AGENT_REGISTER_PATH,
   ZRegisterResponse,
   type TRegisterRequest,
@@ -14,7 +15,7 @@ import {
 } from "@kiln/protocol";
 import { z } from "zod";
 
-export const CREDENTIALS_FILE = "agent-credentials.json";
+export const CREDENTIALS_FILE = AGENT_CREDENTIALS_FILE;
 
 const ZCredentials = ZRegisterResponse.extend({ server: z.string() });
 export type TAgentCredentials = z.infer<typeof ZCredentials>;

@@ -3,10 +3,10 @@ import type { Command } from "commander";
 import { KilnError } from "@kiln/engine/errors";
 import type { Logger } from "@kiln/engine/logger";
 import { AppError } from "@kiln/server/app-error";
-import type { Actor } from "@kiln/server/context";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
 import { createUser } from "@kiln/server/services/users/create-user";
+import { findAdminActor } from "@kiln/server/services/users/find-admin-actor";
 import { findUserByEmail } from "@kiln/server/services/users/list-users";
 import { ZUserRole } from "@kiln/server/services/users/user-view";
 import { cliContext } from "../context.ts";
@@ -55,7 +55,12 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   name: "--name",
   scopes: "--scopes",
   userId: "--user",
+  labels: "--labels",
+  ttlHours: "--ttl-hours",
 };
+
+const NO_ADMIN =
+  "no administrator yet: create one with kiln admin create-user --role admin, or pass --as EMAIL";
 
 /** Service errors become one usage line naming the flag; anything else stays an internal error. */
 function asCliError(err: unknown, emailFlag = "--email"): unknown {
@@ -157,59 +162,32 @@ export function registerAdminCommand(program: Command, io: AdminIO = defaultIO):
     .option("--server <url>", "server URL for the printed command (default: $KILN_SERVER)")
     .action(async (flags: { labels?: string; ttlHours: string; as?: string; server?: string }) => {
       const labels = parseLabels(flags.labels);
-      const ttlHours = Number(flags.ttlHours);
-      if (!Number.isFinite(ttlHours) || ttlHours <= 0 || ttlHours > 720)
-        throw new KilnError(
-          "USAGE",
-          `--ttl-hours: '${flags.ttlHours}' is not a number of hours in (0, 720]`,
-        );
+      const publicUrl = flags.server ?? io.serverUrl?.() ?? `http://${os.hostname()}:3000`;
       const created = await withServer(io, async (deps) => {
-        const actor = await adminActor(deps, flags.as);
-        return createRegistrationToken(deps, actor, { labels, ttlHours });
+        const actor = await findAdminActor(deps, flags.as);
+        if (!actor) throw new KilnError("USAGE", NO_ADMIN);
+        // The printed command names the server as this host's operator reaches it.
+        const serving = { ...deps, config: { ...deps.config, publicUrl } };
+        return createRegistrationToken(serving, actor, {
+          labels,
+          ttlHours: Number(flags.ttlHours),
+        });
       }).catch((err: unknown) => {
         throw asCliError(err, "--as");
       });
-      const server = flags.server ?? io.serverUrl?.() ?? `http://${os.hostname()}:3000`;
       // The token alone on stdout, so `TOKEN=$(kiln admin create-agent-token)` works.
       io.out(`${created.token}\n`);
       // The labels travel with the token (the server applies them at registration),
       // so the agent's command line needs none.
       const labelText = Object.entries(labels)
-        .map(([k, v]) => `${k}=${v}`)
+        .map(([key, value]) => `${key}=${value}`)
         .join(",");
       io.err?.(
         `one-time agent registration token, valid until ${created.expiresAt.toISOString()}` +
           `${labelText ? `, labels ${labelText}` : ""}; on the build host run:\n` +
-          `  kiln agent --server ${shellQuote(server)} --token ${created.token}\n`,
+          `  ${created.command}\n`,
       );
     });
 
   return admin;
-}
-
-/** `--as EMAIL` (an enabled administrator), else the first administrator created. */
-async function adminActor(
-  deps: Awaited<ReturnType<typeof openServerForAdmin>>["deps"],
-  email: string | undefined,
-): Promise<Actor> {
-  if (email) {
-    const user = await findUserByEmail(deps, null, email);
-    if (user.role !== "admin" || user.disabled)
-      throw new AppError("FORBIDDEN", `${user.email} is not an enabled administrator`, "email");
-    return { userId: user.id, email: user.email, role: "admin" };
-  }
-  const first = await deps.db.prisma.user.findFirst({
-    where: { role: "admin", disabled: false },
-    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-  });
-  if (!first)
-    throw new KilnError(
-      "USAGE",
-      "no administrator yet: create one with kiln admin create-user --role admin, or pass --as EMAIL",
-    );
-  return { userId: first.id, email: first.email, role: "admin" };
-}
-
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:=@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

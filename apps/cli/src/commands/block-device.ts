@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import type { Command } from "commander";
 import { KilnError } from "@kiln/engine/errors";
+import { shellQuote } from "@kiln/engine/shell-quote";
 import {
   planBlockDevice,
   type BlockDeviceParams,
@@ -201,8 +202,4 @@ function table(head: string[], rows: string[][]): string[] {
   const fmt = (r: string[]) =>
     `  ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ")}`.trimEnd();
   return [fmt(head), ...rows.map(fmt)];
-}
-
-function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }

@@ -1,3 +1,4 @@
+import { HEARTBEAT_INTERVAL_MS } from "@kiln/protocol/limits";
 import type { ServerDeps } from "@kiln/server/context";
 import { ensureFirstAdmin } from "@kiln/server/services/auth/first-admin";
 import { registerBuiltinCatalog } from "@kiln/server/services/catalogs/manage-catalogs";
@@ -5,8 +6,6 @@ import { startDispatcher } from "@kiln/server/services/dispatch/start-dispatcher
 import { applyRetention } from "@kiln/server/services/retention/apply-retention";
 import type { TDashboardEnv } from "../env.ts";
 
-/** Agents send a heartbeat this often (issue 5's protocol); three missed make one OFFLINE. */
-const AGENT_HEARTBEAT_MS = 10_000;
 /** How often queued builds are matched again (also right after any build change). */
 const DISPATCH_EVERY_MS = 5_000;
 const RETENTION_EVERY_MS = 15 * 60_000;
@@ -54,7 +53,8 @@ export async function bootstrapServer(deps: ServerDeps, env: TDashboardEnv): Pro
     startDispatcher(deps, {
       everyMs: DISPATCH_EVERY_MS,
       afterChangeMs: 200,
-      offline: { heartbeatMs: AGENT_HEARTBEAT_MS },
+      // The interval the agent gateway tells agents (it uses the protocol's default too).
+      offline: { heartbeatMs: HEARTBEAT_INTERVAL_MS.default },
     }),
   );
   jobs.push(

@@ -5,7 +5,6 @@
  * the Agents page reads.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
@@ -16,12 +15,11 @@ import {
 } from "@kiln/engine/pipeline/host/preflight";
 import type { Logger } from "@kiln/engine/logger";
 import type { ServerDeps } from "@kiln/server/context";
-import { hashRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
+import { AGENT_CREDENTIALS_FILE } from "@kiln/protocol/registration";
+import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
 import { writeLocalAgentStatus } from "@kiln/server/services/agents/local-agent-status";
 import { childProcessEnv, repoRoot } from "../env.ts";
 
-/** Mirrors apps/cli's CREDENTIALS_FILE: a registered work dir needs no new token. */
-const CREDENTIALS_FILE = "agent-credentials.json";
 const STOP_GRACE_MS = 10_000;
 
 export type TLocalAgentDecision = { start: true } | { start: false; reason: string };
@@ -55,21 +53,11 @@ export function decideLocalAgent(o: DecideLocalAgentOptions): TLocalAgentDecisio
 
 /**
  * A one-use registration token made by the server itself: no user asked for
- * it, so it has no creator and no audit actor (the host operator started the
- * dashboard). Short-lived: the child uses it within seconds.
+ * it (the host operator started the dashboard), so it is audited as the
+ * server's. Short-lived: the child uses it within seconds.
  */
 export async function createLocalRegistrationToken(deps: ServerDeps): Promise<string> {
-  const token = `kiln_reg_${randomBytes(24).toString("base64url")}`;
-  await deps.db.prisma.agentRegistrationToken.create({
-    data: {
-      tokenHash: hashRegistrationToken(token),
-      labels: "{}",
-      createdById: null,
-      expiresAt: new Date(deps.now().getTime() + 3600_000),
-      createdAt: deps.now(),
-    },
-  });
-  return token;
+  return (await createRegistrationToken(deps, null, { ttlHours: 1 })).token;
 }
 
 export interface StartLocalAgentOptions {
@@ -108,7 +96,7 @@ export async function startLocalAgent(o: StartLocalAgentOptions): Promise<LocalA
       "local",
     ];
     // A work dir that already holds credentials re-connects with them; a token would go unused.
-    if (!fs.existsSync(path.join(workDir, CREDENTIALS_FILE))) {
+    if (!fs.existsSync(path.join(workDir, AGENT_CREDENTIALS_FILE))) {
       args.push("--token", await createLocalRegistrationToken(o.deps));
     }
     const child = spawn(process.execPath, args, {

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { formatElementEnv, shellQuote } from "./element-env.ts";
+import { shellSingleQuote } from "../shell-quote.ts";
+import { formatElementEnv } from "./element-env.ts";
 
 function bash(script: string): string {
   const r = spawnSync("bash", ["-c", script], { encoding: "utf8" });
@@ -42,6 +43,6 @@ describe("formatElementEnv", () => {
   });
 
   it("quotes for the shell", () => {
-    expect(bash(`printf '%s' ${shellQuote("a'b $c \\d")}`)).toBe("a'b $c \\d");
+    expect(bash(`printf '%s' ${shellSingleQuote("a'b $c \\d")}`)).toBe("a'b $c \\d");
   });
 });

@@ -1,10 +1,6 @@
 import { stringify } from "yaml";
+import { shellSingleQuote } from "../shell-quote.ts";
 import type { ElementRef } from "./types.ts";
-
-/** Quote a string for bash so that eval gives it back unchanged. */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * The shell definitions `element-info --env` prints (IMAGE_ELEMENT,
@@ -18,12 +14,12 @@ export function formatElementEnv(elements: ElementRef[]): string {
   const yamlMap: Record<string, string> = {};
   for (const e of sorted) yamlMap[e.name] = e.path;
   const yaml = elements.length ? stringify(yamlMap, { lineWidth: 0 }) : "{}\n";
-  const entries = elements.map((e) => `[${shellQuote(e.name)}]=${shellQuote(e.path)} `).join("");
+  const entries = elements.map((e) => `[${shellSingleQuote(e.name)}]=${shellSingleQuote(e.path)} `).join("");
   return [
-    `export IMAGE_ELEMENT=${shellQuote(names)}`,
-    `export IMAGE_ELEMENT_YAML=${shellQuote(yaml)}`,
+    `export IMAGE_ELEMENT=${shellSingleQuote(names)}`,
+    `export IMAGE_ELEMENT_YAML=${shellSingleQuote(yaml)}`,
     "function get_image_element_array {",
-    `  echo ${shellQuote(entries)}`,
+    `  echo ${shellSingleQuote(entries)}`,
     "};",
     "export -f get_image_element_array;",
     "",

@@ -3,19 +3,18 @@
  * download. Node-level handlers (not fetch) so uploads stream straight into
  * the artifact store.
  */
-import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { AGENT_REGISTER_PATH } from "@kiln/protocol";
 import { AppError, HTTP_STATUS } from "../app-error.ts";
 import type { ServerDeps } from "../context.ts";
+import { acceptArtifactUpload, type TUploadedHashes } from "../services/agents/accept-artifact.ts";
 import {
   authenticateAgent,
   bearerSecret,
   registerAgent,
 } from "../services/agents/register-agent.ts";
-import { artifactStorageKey } from "../services/builds/record-artifact.ts";
-import { findIngestTarget } from "../services/builds/find-ingest-target.ts";
+import { getCatalogArchive } from "../services/catalogs/get-catalog-archive.ts";
 
 /** Header carrying the hex sha256 of an uploaded artifact; the upload fails unless it matches. */
 export const SHA256_HEADER = "x-kiln-sha256";
@@ -27,7 +26,7 @@ const CATALOG_GET = /^\/api\/agents\/catalogs\/([0-9a-f]{64})$/;
 
 export interface TAgentHttpState {
   /** storage key → sha256 of the last complete upload, so ARTIFACT_READY needs no re-read. */
-  uploaded: Map<string, string>;
+  uploaded: TUploadedHashes;
 }
 
 /** Answers the request when it is an agent route; false: not ours. */
@@ -80,30 +79,16 @@ async function uploadArtifact(
   fileName: string,
 ): Promise<void> {
   const agent = await requireAgent(deps, req);
-  const expected = String(req.headers[SHA256_HEADER] ?? "");
-  if (!/^[0-9a-f]{64}$/.test(expected)) {
+  const expectedSha256 = String(req.headers[SHA256_HEADER] ?? "");
+  if (!/^[0-9a-f]{64}$/.test(expectedSha256)) {
     throw new AppError(
       "INVALID_INPUT",
       `${SHA256_HEADER}: expected the lowercase hex sha256`,
       SHA256_HEADER,
     );
   }
-  const build = await findIngestTarget(deps, buildId, agent.id);
-  if (build.deletedAt) throw new AppError("NOT_FOUND", `build #${build.number} was deleted`);
-  const key = artifactStorageKey(buildId, fileName);
-  try {
-    // A re-PUT replaces the object atomically: uploads are restartable from scratch.
-    const put = await deps.store.put(key, req, { expectedSha256: expected });
-    state.uploaded.set(key, put.sha256);
-    sendJson(res, 201, { storageKey: key, sizeBytes: put.size, sha256: put.sha256 });
-  } catch (err) {
-    // @kiln/db does not export its error classes; KilnError sets `name` to the class name.
-    if (err instanceof Error && err.name === "ArtifactIntegrityError") {
-      state.uploaded.delete(key);
-      throw new AppError("INVALID_INPUT", `${fileName}: ${err.message}`, SHA256_HEADER);
-    }
-    throw err;
-  }
+  const upload = { agentId: agent.id, buildId, fileName, expectedSha256, body: req };
+  sendJson(res, 201, await acceptArtifactUpload(deps, state.uploaded, upload));
 }
 
 async function downloadCatalog(
@@ -113,18 +98,9 @@ async function downloadCatalog(
   sha256: string,
 ): Promise<void> {
   await requireAgent(deps, req);
-  const cv = await deps.db.prisma.catalogVersion.findFirst({ where: { sha256 } });
-  if (!cv) throw new AppError("NOT_FOUND", `no catalog version with sha256 ${sha256}`);
-  const body = await deps.store.get(cv.storageKey);
+  const body = await getCatalogArchive(deps, sha256);
   res.writeHead(200, { "content-type": "application/octet-stream" });
   await pipeline(body, res);
-}
-
-/** Hex sha256 of a stored object (ARTIFACT_READY after a server restart lost the upload map). */
-export async function hashStoredObject(deps: ServerDeps, key: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of await deps.store.get(key)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -1,7 +1,7 @@
 /**
  * The agent gateway: agents' HTTP routes plus the WebSocket endpoint on the
- * dashboard's own HTTP server. A thin transport: sessions
- * (services/agents/agent-session.ts) do the work through the services.
+ * dashboard's own HTTP server. A thin transport: each socket's session
+ * (agent-session.ts) hands every frame to a service and encodes its answer.
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
@@ -13,10 +13,10 @@ import {
   MAX_FRAME_BYTES,
 } from "@kiln/protocol";
 import type { ServerDeps } from "../context.ts";
-import { AgentSession } from "../services/agents/agent-session.ts";
 import { authenticateAgent, bearerSecret } from "../services/agents/register-agent.ts";
-import { agentTopic, type TAgentCommand } from "../services/builds/build-topics.ts";
-import { handleAgentHttp, hashStoredObject, type TAgentHttpState } from "./agent-http.ts";
+import { agentTopic } from "../services/builds/build-topics.ts";
+import { handleAgentHttp, type TAgentHttpState } from "./agent-http.ts";
+import { AgentSession, type TAgentSessionOptions } from "./agent-session.ts";
 
 export interface TAgentGatewayOptions {
   /** Heartbeat interval told to agents (default 10 s). */
@@ -52,12 +52,11 @@ export function createAgentGateway(
   /** Sessions still writing their end (OFFLINE) to the database. */
   const ending = new Set<Promise<void>>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-  const sessionOpts = {
+  const sessionOpts: TAgentSessionOptions = {
     heartbeatIntervalMs: opts.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS.default,
     maxBadFrames: opts.maxBadFrames ?? 20,
     badFrameWindowMs: opts.badFrameWindowMs ?? 60_000,
-    uploadedSha256: (key: string) => state.uploaded.get(key),
-    hashStored: (key: string) => hashStoredObject(deps, key),
+    uploaded: state.uploaded,
   };
 
   function open(agentId: string, socket: WebSocket): void {
@@ -76,7 +75,7 @@ export function createAgentGateway(
       },
       sessionOpts,
     );
-    const off = deps.bus.subscribe(agentTopic(agentId), (m) => session.command(m as TAgentCommand));
+    const off = deps.bus.subscribe(agentTopic(agentId), (command) => session.command(command));
     const entry: TLive = { session, socket, off };
     live.set(agentId, entry);
     socket.on("message", (data, isBinary) =>

@@ -1,14 +1,26 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
+import { shellQuote } from "@kiln/engine/shell-quote";
+import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { audit } from "../access.ts";
 import { ZAgentLabels } from "../builds/stored-request.ts";
+
+/** Longest a registration token may live, hours (30 days). */
+export const MAX_REGISTRATION_TTL_HOURS = 720;
+
+const ttlError = (issue: { input?: unknown }) =>
+  `'${String(issue.input)}' is not a number of hours in (0, ${MAX_REGISTRATION_TTL_HOURS}]`;
 
 export const ZCreateRegistrationTokenInput = z.object({
   /** Labels the agent that registers with this token receives. */
   labels: ZAgentLabels.default({}),
   /** Validity, hours (default 24, at most 30 days). */
-  ttlHours: z.number().positive().max(720).default(24),
+  ttlHours: z
+    .number({ error: ttlError })
+    .gt(0, { error: ttlError })
+    .max(MAX_REGISTRATION_TTL_HOURS, { error: ttlError })
+    .default(24),
 });
 
 export interface TRegistrationToken {
@@ -16,7 +28,7 @@ export interface TRegistrationToken {
   /** Shown once; only its sha256 is stored. */
   token: string;
   expiresAt: Date;
-  /** The command to run on the agent host. */
+  /** The command to run on the agent host (against the server's public URL). */
   command: string;
 }
 
@@ -24,13 +36,19 @@ export interface TRegistrationToken {
 export const hashRegistrationToken = (token: string) =>
   createHash("sha256").update(token).digest("hex");
 
-/** A one-use token for registering a new agent. Administrators only. */
+/**
+ * A one-use token for registering a new agent. Administrators only; `actor`
+ * null is the server itself (its local agent): the token has no creator and
+ * is audited as made by the server.
+ */
 export async function createRegistrationToken(
   deps: ServerDeps,
-  actor: Actor,
+  actor: Actor | null,
   raw: z.input<typeof ZCreateRegistrationTokenInput>,
 ): Promise<TRegistrationToken> {
-  const input = ZCreateRegistrationTokenInput.parse(raw);
+  if (actor && actor.role !== "admin")
+    throw new AppError("FORBIDDEN", "only administrators may create agent registration tokens");
+  const input = parseInput(raw);
   const token = `kiln_reg_${randomBytes(24).toString("base64url")}`;
   // One clock read: the token lives exactly ttlHours from its creation.
   const createdAt = deps.now();
@@ -39,14 +57,15 @@ export async function createRegistrationToken(
     data: {
       tokenHash: hashRegistrationToken(token),
       labels: JSON.stringify(input.labels),
-      createdById: actor.userId,
+      createdById: actor?.userId ?? null,
       expiresAt,
       createdAt,
     },
   });
-  await audit(deps, actor, "agent.token.create", `agent-token:${row.id}`, {
+  await audit(deps, actor ?? undefined, "agent.token.create", `agent-token:${row.id}`, {
     labels: input.labels,
     expiresAt,
+    ...(actor ? {} : { via: "server" }),
   });
   // No --labels on the line: the token carries them and registration applies them.
   return {
@@ -57,6 +76,9 @@ export async function createRegistrationToken(
   };
 }
 
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:=@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+function parseInput(raw: z.input<typeof ZCreateRegistrationTokenInput>) {
+  const parsed = ZCreateRegistrationTokenInput.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new AppError("INVALID_INPUT", issue?.message ?? "invalid input", String(issue?.path[0]));
 }

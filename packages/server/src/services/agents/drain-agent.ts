@@ -1,7 +1,7 @@
 import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { audit } from "../access.ts";
-import { agentTopic, type TAgentCommand } from "../builds/build-topics.ts";
+import { agentTopic } from "../builds/build-topics.ts";
 
 /**
  * Drains an agent (it finishes what it runs, takes nothing new) or resumes it.
@@ -27,7 +27,7 @@ export async function setAgentDraining(
   });
   deps.bus.publish(agentTopic(agent.id), {
     type: input.draining ? "drain" : "resume",
-  } satisfies TAgentCommand);
+  });
   const fresh = await p.agent.findUniqueOrThrow({
     where: { id: agent.id },
     select: { state: true },

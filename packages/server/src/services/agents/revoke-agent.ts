@@ -2,7 +2,7 @@ import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { audit } from "../access.ts";
 import { ACTIVE_STATUSES } from "../builds/build-status.ts";
-import { agentTopic, type TAgentCommand } from "../builds/build-topics.ts";
+import { agentTopic } from "../builds/build-topics.ts";
 import { loseBuild } from "../dispatch/lose-build.ts";
 
 /**
@@ -24,7 +24,7 @@ export async function revokeAgent(
     data: { revokedAt: deps.now(), state: "OFFLINE" },
   });
   await audit(deps, actor, "agent.revoke", `agent:${agentId}`, { name: agent.name });
-  deps.bus.publish(agentTopic(agentId), { type: "revoked" } satisfies TAgentCommand);
+  deps.bus.publish(agentTopic(agentId), { type: "revoked" });
   const builds = await p.build.findMany({
     where: { agentId, status: { in: ACTIVE_STATUSES } },
     select: { id: true, agentId: true, requeueCount: true, cancelRequestedAt: true },

@@ -1,5 +1,5 @@
 /**
- * Bus topics and messages for builds. The agent gateway (issue 5) listens on
+ * Bus topics and messages for builds. The agent gateway listens on
  * `agent:<id>` and forwards to the agent; tRPC subscriptions listen on
  * `builds` and `build:<id>`. The bus is per process: a second server process
  * sees its own publications only (the database stays the source of truth;
@@ -11,9 +11,9 @@ import type { TBuildStatus } from "./build-status.ts";
 /** Status changes of every build (the list page). */
 export const BUILDS_TOPIC = "builds";
 /** One build's events and log chunks. */
-export const buildTopic = (buildId: string) => `build:${buildId}`;
+export const buildTopic = (buildId: string): `build:${string}` => `build:${buildId}`;
 /** Commands for one agent, forwarded by the gateway. */
-export const agentTopic = (agentId: string) => `agent:${agentId}`;
+export const agentTopic = (agentId: string): `agent:${string}` => `agent:${agentId}`;
 
 /** On `builds`: a build changed status (or was created, deleted, pinned). */
 export interface TBuildChangeMessage {
@@ -43,3 +43,10 @@ export type TAgentCommand =
   | { type: "drain" }
   | { type: "resume" }
   | { type: "revoked" };
+
+/** Every bus topic and the one message type it carries (the EventBus is typed by this). */
+export interface TBusMessages {
+  [BUILDS_TOPIC]: TBuildChangeMessage;
+  [build: `build:${string}`]: TBuildStreamMessage;
+  [agent: `agent:${string}`]: TAgentCommand;
+}

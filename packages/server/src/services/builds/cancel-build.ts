@@ -3,7 +3,7 @@ import type { Actor, ServerDeps } from "../../context.ts";
 import { audit } from "../access.ts";
 import { findWritableBuild } from "./build-access.ts";
 import { isTerminal, type TBuildStatus } from "./build-status.ts";
-import { agentTopic, type TAgentCommand } from "./build-topics.ts";
+import { agentTopic } from "./build-topics.ts";
 import { publishBuildChange } from "./publish-build-change.ts";
 
 /**
@@ -42,7 +42,7 @@ export async function cancelBuild(
     deps.bus.publish(agentTopic(fresh.agentId), {
       type: "cancel",
       buildId,
-    } satisfies TAgentCommand);
+    });
   }
   await publishBuildChange(deps, fresh);
   return { status: fresh.status as TBuildStatus, cancelRequested: true };

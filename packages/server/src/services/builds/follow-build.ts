@@ -5,26 +5,22 @@
  */
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
 import type { Actor, ServerDeps } from "../../context.ts";
+import type { TBusMessages, TBusTopic } from "../../event-bus.ts";
 import { findReadableBuild, visibleBuildsWhere } from "./build-access.ts";
-import {
-  BUILDS_TOPIC,
-  buildTopic,
-  type TBuildChangeMessage,
-  type TBuildStreamMessage,
-} from "./build-topics.ts";
+import { BUILDS_TOPIC, buildTopic, type TBuildChangeMessage } from "./build-topics.ts";
 import { readLogRange } from "./get-build-log.ts";
 import { listBuildEvents } from "./get-build.ts";
 import { readableTeamIds } from "../access.ts";
 
 /** Starts listening now (before any replay); the iterator ends when `signal` aborts or on return. */
-function listenNow<T>(deps: ServerDeps, topic: string, signal?: AbortSignal) {
+function listenNow<K extends TBusTopic>(deps: ServerDeps, topic: K, signal?: AbortSignal) {
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   signal?.addEventListener("abort", onAbort);
-  const it = deps.bus.listen<T>(topic, stop.signal);
+  const it = deps.bus.listen(topic, stop.signal);
   const first = it.next(); // runs the generator up to its first wait: subscribed from here on
   return {
-    async *messages(): AsyncGenerator<T> {
+    async *messages(): AsyncGenerator<TBusMessages[K]> {
       for (let r = await first; !r.done; r = await it.next()) yield r.value;
     },
     close() {
@@ -54,7 +50,7 @@ async function* streamBuildEvents(
   input: { buildId: string; afterSeq: number },
   signal?: AbortSignal,
 ): AsyncGenerator<{ seq: number; event: TBuildEvent }> {
-  const live = listenNow<TBuildStreamMessage>(deps, buildTopic(input.buildId), signal);
+  const live = listenNow(deps, buildTopic(input.buildId), signal);
   try {
     let last = input.afterSeq;
     for (;;) {
@@ -90,7 +86,7 @@ async function* streamBuildLog(
   input: { buildId: string; afterOffset: number },
   signal?: AbortSignal,
 ): AsyncGenerator<{ offset: number; nextOffset: number; data: Uint8Array }> {
-  const live = listenNow<TBuildStreamMessage>(deps, buildTopic(input.buildId), signal);
+  const live = listenNow(deps, buildTopic(input.buildId), signal);
   let at = input.afterOffset;
   // Reads what the database has from `at` on: used for the replay and to fill gaps.
   async function* catchUp() {
@@ -130,7 +126,7 @@ export async function* followBuildChanges(
   actor: Actor,
   signal?: AbortSignal,
 ): AsyncGenerator<TBuildChangeMessage> {
-  const live = listenNow<TBuildChangeMessage>(deps, BUILDS_TOPIC, signal);
+  const live = listenNow(deps, BUILDS_TOPIC, signal);
   const teams = await readableTeamIds(deps, actor);
   try {
     for await (const m of live.messages()) {

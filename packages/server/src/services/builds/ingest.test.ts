@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
 import { appendLogChunk } from "./append-log-chunk.ts";
 import { statusFromFinished } from "./build-status.ts";
-import { finishBuild } from "../../gateway/build-transitions.ts";
+import { finishBuild } from "./build-transitions.ts";
 import { recordArtifact, recordManifest } from "./record-artifact.ts";
 import { recordBuildEvent } from "./record-build-event.ts";
 import { addAgent, createFixture } from "../../testing/builds-fixture.ts";

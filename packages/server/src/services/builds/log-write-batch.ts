@@ -7,7 +7,7 @@
 import { Prisma } from "@kiln/db/client";
 import { AppError } from "../../app-error.ts";
 import type { ServerDeps } from "../../context.ts";
-import { buildTopic, type TBuildStreamMessage } from "./build-topics.ts";
+import { buildTopic } from "./build-topics.ts";
 
 export interface TPendingChunk {
   buildId: string;
@@ -134,7 +134,7 @@ async function writeBatch(deps: ServerDeps, batch: TWaiting[]): Promise<void> {
         seq: s.w.chunk.seq,
         offset: s.w.chunk.offset,
         data: s.w.chunk.data,
-      } satisfies TBuildStreamMessage);
+      });
     }
     s.w.resolve(s.result);
   }

@@ -1,12 +1,7 @@
 import type { BuildModel as Build } from "@kiln/db/client";
 import type { ServerDeps } from "../../context.ts";
 import type { TBuildStatus } from "./build-status.ts";
-import {
-  BUILDS_TOPIC,
-  buildTopic,
-  type TBuildChangeMessage,
-  type TBuildStreamMessage,
-} from "./build-topics.ts";
+import { BUILDS_TOPIC, buildTopic, type TBuildChangeMessage } from "./build-topics.ts";
 
 /** Tells the list page (`builds`) and the build's followers (`build:<id>`) about a change. */
 export async function publishBuildChange(
@@ -39,7 +34,7 @@ export async function publishBuildChange(
   deps.bus.publish(buildTopic(build.id), {
     kind: "status",
     status: build.status as TBuildStatus,
-  } satisfies TBuildStreamMessage);
+  });
 }
 
 /** Publishes the build as stored now, after a change made without reading it back. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AppError } from "../../app-error.ts";
 import type { ServerDeps } from "../../context.ts";
-import { buildTopic, type TBuildStreamMessage } from "./build-topics.ts";
+import { buildTopic } from "./build-topics.ts";
 import { findIngestTarget } from "./find-ingest-target.ts";
 import { buildStorePrefix } from "./purge-build-data.ts";
 
@@ -59,7 +59,7 @@ export async function recordArtifact(
     type: a.type,
     fileName: a.fileName,
     sizeBytes: a.sizeBytes,
-  } satisfies TBuildStreamMessage);
+  });
   return { id: row.id };
 }
 

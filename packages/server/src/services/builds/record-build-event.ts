@@ -2,8 +2,9 @@ import { isUniqueViolation, type Prisma } from "@kiln/db/client";
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
 import { AppError } from "../../app-error.ts";
 import type { ServerDeps } from "../../context.ts";
-import { statusFromFinished, TERMINAL_STATUSES, type TBuildStatus } from "./build-status.ts";
-import { buildTopic, type TBuildStreamMessage } from "./build-topics.ts";
+import { TERMINAL_STATUSES, type TBuildStatus } from "./build-status.ts";
+import { finishedColumns } from "./build-transitions.ts";
+import { buildTopic } from "./build-topics.ts";
 import { findIngestTarget } from "./find-ingest-target.ts";
 import { publishBuildChange } from "./publish-build-change.ts";
 import { parseJson } from "./stored-request.ts";
@@ -60,7 +61,7 @@ export async function recordBuildEvent(
     kind: "event",
     seq,
     event,
-  } satisfies TBuildStreamMessage);
+  });
   const fresh = await deps.db.prisma.build.findUniqueOrThrow({ where: { id: buildId } });
   if (changed) await publishBuildChange(deps, fresh);
   return { stored: true, status: fresh.status as TBuildStatus };
@@ -110,23 +111,9 @@ async function applyEvent(
       return false;
     case "build.finished": {
       if (!o.finalStatus) return false;
-      const e = event.error;
       const r = await tx.build.updateMany({
         where: { id: buildId, status: { notIn: TERMINAL_STATUSES } },
-        data: {
-          status: statusFromFinished(event.status),
-          finishedAt: new Date(event.t),
-          waitingReason: null,
-          ...(e
-            ? {
-                failurePhase: e.phase ?? null,
-                failureElement: e.element ?? null,
-                failureScript: e.script ?? null,
-                failureExitCode: e.exitCode ?? null,
-                failureMessage: e.message,
-              }
-            : {}),
-        },
+        data: finishedColumns(event, new Date(event.t)),
       });
       return r.count > 0;
     }

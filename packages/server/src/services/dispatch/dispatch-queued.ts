@@ -1,6 +1,6 @@
 import type { ServerDeps } from "../../context.ts";
 import { ACTIVE_STATUSES } from "../builds/build-status.ts";
-import { agentTopic, type TAgentCommand } from "../builds/build-topics.ts";
+import { agentTopic } from "../builds/build-topics.ts";
 import { publishStoredBuild } from "../builds/publish-build-change.ts";
 import { parseJson } from "../builds/stored-request.ts";
 import {
@@ -75,7 +75,7 @@ export async function dispatchQueued(
         deps.bus.publish(agentTopic(agent.id), {
           type: "assign",
           buildId: build.id,
-        } satisfies TAgentCommand);
+        });
         await publishStoredBuild(deps, build.id);
         break;
       }

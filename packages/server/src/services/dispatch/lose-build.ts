@@ -1,6 +1,6 @@
 import type { ServerDeps } from "../../context.ts";
 import { ACTIVE_STATUSES } from "../builds/build-status.ts";
-import { agentTopic, type TAgentCommand } from "../builds/build-topics.ts";
+import { agentTopic } from "../builds/build-topics.ts";
 import { publishStoredBuild } from "../builds/publish-build-change.ts";
 
 /** Automatic requeues after a lost agent before the build is ERRORED. */
@@ -68,7 +68,7 @@ export async function loseBuild(
     deps.bus.publish(agentTopic(build.agentId), {
       type: "cancel",
       buildId: build.id,
-    } satisfies TAgentCommand);
+    });
   }
   await publishStoredBuild(deps, build.id);
   return outcome;

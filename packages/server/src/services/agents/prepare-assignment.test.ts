@@ -1,18 +1,18 @@
 import { expect } from "vitest";
-import { registerBuiltinCatalog } from "../services/catalogs/manage-catalogs.ts";
-import { createFixture } from "../testing/builds-fixture.ts";
-import { describeEachProvider, useFixture } from "../testing/describe-each-provider.ts";
-import { assignFrameFor, agentCatalogPath } from "./assign-frame.ts";
+import { registerBuiltinCatalog } from "../catalogs/manage-catalogs.ts";
+import { addAgent, createFixture } from "../../testing/builds-fixture.ts";
+import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
+import { agentCatalogPath, assignmentFor, prepareAssignment } from "./prepare-assignment.ts";
 
 const adhoc = (teamId: string) => ({
   teamId,
   request: { elements: ["ubuntu", "nginx"], arch: "amd64" },
 });
 
-describeEachProvider("assignFrameFor", (provider, run) => {
+describeEachProvider("assignmentFor", (provider, run) => {
   const f = useFixture(provider, createFixture);
   const frameOf = async (id: string) =>
-    assignFrameFor(f.deps, await f.db.prisma.build.findUniqueOrThrow({ where: { id } }));
+    assignmentFor(f.deps, await f.db.prisma.build.findUniqueOrThrow({ where: { id } }));
 
   run("ad-hoc builds carry the builtin version they were resolved against", async () => {
     const alice = f.caller(f.users.alice);
@@ -51,5 +51,33 @@ describeEachProvider("assignFrameFor", (provider, run) => {
       data: { resolvedElements: JSON.stringify([{ catalogSha256: 7 }]) },
     });
     await expect(frameOf(id)).rejects.toThrow(`build ${id}: stored resolved elements are invalid`);
+  });
+
+  run("prepareAssignment hands over only a build still ASSIGNED to that agent", async () => {
+    const agentId = await addAgent(f, "assignee");
+    const other = await addAgent(f, "other");
+    const { id } = await f.caller(f.users.alice).builds.create(adhoc(f.teamA));
+    expect(await prepareAssignment(f.deps, agentId, id)).toBeNull(); // still QUEUED
+    await f.db.prisma.build.update({ where: { id }, data: { status: "ASSIGNED", agentId } });
+    expect(await prepareAssignment(f.deps, other, id)).toBeNull();
+    expect(await prepareAssignment(f.deps, agentId, id)).toMatchObject({
+      type: "ASSIGN",
+      buildId: id,
+      artifactUploadUrl: `/api/agents/builds/${id}/artifacts/`,
+    });
+  });
+
+  run("a build that cannot be handed over is ERRORED, not left ASSIGNED", async () => {
+    const agentId = await addAgent(f, "unlucky");
+    const { id } = await f.caller(f.users.alice).builds.create(adhoc(f.teamA));
+    await f.db.prisma.build.update({
+      where: { id },
+      data: { status: "ASSIGNED", agentId, request: JSON.stringify({ elements: 7 }) },
+    });
+    expect(await prepareAssignment(f.deps, agentId, id)).toBeNull();
+    const build = await f.db.prisma.build.findUniqueOrThrow({ where: { id } });
+    expect(build.status).toBe("ERRORED");
+    expect(build.failureMessage).toMatch(/^could not prepare the build for the agent: /);
+    expect(f.published(`build:${id}`)).toContainEqual({ kind: "status", status: "ERRORED" });
   });
 });
