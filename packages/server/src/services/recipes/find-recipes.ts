@@ -7,8 +7,8 @@ import type { RecipeModel as Recipe, RecipeVersionModel as RecipeVersion } from 
 import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { readableTeamIds, requireTeamRole } from "../access.ts";
-import type { TStoredEnvVar } from "./recipe-input.ts";
 import { decryptSecret } from "./recipe-secrets.ts";
+import { storedEnv, storedVersionColumns } from "./stored-version.ts";
 
 export interface TRecipeSummary {
   id: string;
@@ -61,25 +61,21 @@ export const versionInclude = {
   },
 };
 
-export function storedEnv(v: RecipeVersion): TStoredEnvVar[] {
-  return JSON.parse(v.env) as TStoredEnvVar[];
-}
+export { storedEnv };
 
 export function toVersionView(v: VersionWithCatalogs): TRecipeVersionView {
   return {
     id: v.id,
     recipeId: v.recipeId,
     version: v.version,
-    elements: JSON.parse(v.elements) as string[],
+    ...storedVersionColumns(v),
     env: storedEnv(v).map((e) =>
       e.secret
         ? { name: e.name, secret: true, multiline: !!e.multiline }
         : { name: e.name, value: e.value, secret: false, multiline: !!e.multiline },
     ),
-    outputTypes: JSON.parse(v.outputTypes) as string[],
     imageSizeGb: v.imageSizeGb,
     arch: v.arch,
-    agentLabels: JSON.parse(v.agentLabels) as Record<string, string>,
     catalogVersions: v.catalogs.map((c) => ({
       id: c.catalogVersion.id,
       catalogId: c.catalogVersion.catalogId,
@@ -222,13 +218,11 @@ export async function getRecipeVersionForBuild(
     teamId: v.recipe.teamId,
     recipeVersionId: v.id,
     version: v.version,
-    elements: JSON.parse(v.elements) as string[],
+    ...storedVersionColumns(v),
     env,
     secretNames,
-    outputTypes: JSON.parse(v.outputTypes) as string[],
     imageSizeGb: v.imageSizeGb,
     arch: v.arch,
-    agentLabels: JSON.parse(v.agentLabels) as Record<string, string>,
     catalogVersions: v.catalogs.map((c) => ({
       id: c.catalogVersion.id,
       sha256: c.catalogVersion.sha256,

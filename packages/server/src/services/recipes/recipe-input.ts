@@ -74,13 +74,14 @@ export const ZRecipeName = z
   .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "lower-case letters, digits, '.', '_' or '-' (at most 63)");
 export const ZRecipeVisibility = z.enum(["private", "public"]);
 
-/** One stored environment entry; `value` is ciphertext when `secret`. */
-export interface TStoredEnvVar {
-  name: string;
-  value: string;
-  secret: boolean;
-  multiline?: boolean;
-}
+/** One stored environment entry (`RecipeVersion.env`); `value` is ciphertext when `secret`. */
+export const ZStoredEnvVar = z.object({
+  name: z.string(),
+  value: z.string(),
+  secret: z.boolean(),
+  multiline: z.boolean().optional(),
+});
+export type TStoredEnvVar = z.infer<typeof ZStoredEnvVar>;
 
 /** Names Kiln sets itself for every build: a recipe may not override them. */
 const RESERVED = new Set([
