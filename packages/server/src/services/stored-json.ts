@@ -53,5 +53,13 @@ export const ZStringList = z.array(z.string());
 /** `{ key: value }` labels (agents, registration tokens, build requirements). */
 export const ZLabels = z.record(z.string(), z.string());
 
+/** The `labels` column of an Agent or AgentRegistrationToken row. */
+export function storedLabels(
+  row: { id: string; labels: string },
+  model: "Agent" | "AgentRegistrationToken",
+): Record<string, string> {
+  return parseStoredJson(ZLabels, row.labels, `${model}.labels of ${row.id}`);
+}
+
 /** Any JSON object (host facts, audit details). */
 export const ZJsonObject = z.record(z.string(), z.unknown());

@@ -30,7 +30,7 @@ import { ACTIVE_STATUSES, isTerminal } from "../builds/build-status.ts";
 import type { TAgentCommand } from "../builds/build-topics.ts";
 import { artifactStorageKey, recordArtifact, recordManifest } from "../builds/record-artifact.ts";
 import { recordBuildEvent } from "../builds/record-build-event.ts";
-import { parseStoredJson, ZLabels } from "../stored-json.ts";
+import { storedLabels } from "../stored-json.ts";
 import { requestDispatch } from "../dispatch/request-dispatch.ts";
 import { loseBuild } from "../dispatch/lose-build.ts";
 import { normalizeArch } from "./register-agent.ts";
@@ -235,10 +235,7 @@ export class AgentSession {
     }
     const p = this.deps.db.prisma;
     const agent = await p.agent.findUniqueOrThrow({ where: { id: this.agentId } });
-    const labels = {
-      ...parseStoredJson(ZLabels, agent.labels, `Agent.labels of ${agent.id}`),
-      ...m.labels,
-    };
+    const labels = { ...storedLabels(agent, "Agent"), ...m.labels };
     // The administrator's choice outlives the connection: a drained agent stays drained.
     const draining = agent.draining;
     await p.agent.update({

@@ -1,7 +1,7 @@
 import type { Actor, ServerDeps } from "../../context.ts";
 import { ACTIVE_STATUSES } from "../builds/build-status.ts";
 import { visibleBuildsWhere } from "../builds/build-access.ts";
-import { parseStoredJson, ZJsonObject, ZLabels } from "../stored-json.ts";
+import { parseStoredJson, storedLabels, ZJsonObject } from "../stored-json.ts";
 
 export interface TAgentListItem {
   id: string;
@@ -49,7 +49,7 @@ export async function listAgents(deps: ServerDeps, actor: Actor): Promise<TAgent
       draining: a.draining,
       arch: a.arch,
       version: a.version,
-      labels: parseStoredJson(ZLabels, a.labels, `Agent.labels of ${a.id}`),
+      labels: storedLabels(a, "Agent"),
       capacity: a.capacity,
       lastSeenAt: a.lastSeenAt,
       revoked: a.revokedAt !== null,

@@ -3,7 +3,7 @@ import { ACTIVE_STATUSES } from "../builds/build-status.ts";
 import { agentTopic, type TAgentCommand } from "../builds/build-topics.ts";
 import { publishBuildChange } from "../builds/publish-build-change.ts";
 import { ZStoredPlacement } from "../builds/stored-request.ts";
-import { parseStoredJson, ZLabels } from "../stored-json.ts";
+import { parseStoredJson, storedLabels } from "../stored-json.ts";
 import {
   candidateAgents,
   waitingReason,
@@ -50,7 +50,7 @@ export async function dispatchQueued(
   const active = new Map(counts.map((c) => [c.agentId, c._count._all]));
   const slots: TAgentSlot[] = agents.map((a) => ({
     ...a,
-    labels: parseStoredJson(ZLabels, a.labels, `Agent.labels of ${a.id}`),
+    labels: storedLabels(a, "Agent"),
     active: active.get(a.id) ?? 0,
   }));
 
