@@ -4,11 +4,14 @@
  * its API on one port (src/server/start-dashboard.ts).
  */
 import { EnvError, prepareProcessEnv, readDashboardEnv } from "./src/env.ts";
+import { loadSecretKey, type TSecretKey } from "./src/server/load-secret-key.ts";
 
 async function main(): Promise<void> {
   let env;
+  let secret: TSecretKey;
   try {
     env = readDashboardEnv();
+    secret = loadSecretKey(env);
   } catch (err) {
     if (!(err instanceof EnvError)) throw err;
     process.stderr.write(`kiln: ${err.message}\n`);
@@ -21,7 +24,7 @@ async function main(): Promise<void> {
   const { startDashboard } = await import("./src/server/start-dashboard.ts");
   const logger = createServerLogger({ level: env.KILN_LOG_LEVEL, format: env.KILN_LOG_FORMAT });
   try {
-    const running = await startDashboard(env, logger);
+    const running = await startDashboard(env, logger, secret);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) process.exit(1); // a second Ctrl-C: do not wait

@@ -34,6 +34,15 @@ export const ZCliEnv = z.object({
   DATABASE_URL: optionalString(),
   /** The server's data directory (SQLite file, artifacts); default ./data. */
   KILN_DATA_DIR: optionalString(),
+  /** The server's artifact store, read by `kiln admin` as the server reads it (see the dashboard's env). */
+  KILN_ARTIFACTS_DIR: optionalString(),
+  KILN_S3_BUCKET: optionalString(),
+  KILN_S3_ENDPOINT: optionalString(),
+  KILN_S3_REGION: optionalString(),
+  KILN_S3_ACCESS_KEY_ID: optionalString(),
+  KILN_S3_SECRET_ACCESS_KEY: optionalString(),
+  KILN_S3_FORCE_PATH_STYLE: optionalString(),
+  KILN_S3_PREFIX: optionalString(),
   /** `kiln agent`/`kiln remote`: the server URL (the `--server` flag wins). */
   KILN_SERVER: optionalString(),
   /**

@@ -4,22 +4,22 @@
  * the parsed environment values as arguments (env.ts stays the only reader
  * of process.env).
  */
-import path from "node:path";
-import { createDirectoryArtifactStore } from "@kiln/db/artifact-store";
 import { createDb, parseDatabaseUrl, type TDbProvider } from "@kiln/db/client";
 import { migrateDatabase } from "@kiln/db/migrate";
+import { openArtifactStore } from "@kiln/db/open-artifact-store";
+import {
+  resolveStorageLocation,
+  StorageSettingsError,
+  type TArtifactStoreChoice,
+  type TStorageSettings,
+} from "@kiln/db/storage-location";
 import { KilnError } from "@kiln/engine/errors";
 import type { Logger } from "@kiln/engine/logger";
 import type { ServerDeps } from "@kiln/server/context";
 import { EventBus } from "@kiln/server/event-bus";
 
-/** The environment variables that choose the server's storage. */
-export interface TServerEnvValues {
-  /** PostgreSQL URL (`postgresql://…`); when unset, SQLite in the data directory. */
-  DATABASE_URL?: string;
-  /** Data directory (SQLite file, artifacts); default `./data`. */
-  KILN_DATA_DIR?: string;
-}
+/** The environment variables that choose the server's storage (DATABASE_URL, KILN_DATA_DIR, KILN_S3_*, …). */
+export type TServerEnvValues = TStorageSettings;
 
 export interface TServerStorage {
   provider: TDbProvider;
@@ -27,19 +27,26 @@ export interface TServerStorage {
   databaseUrl: string;
   /** Absolute data directory. */
   dataDir: string;
+  artifactStore: TArtifactStoreChoice;
 }
 
-/** `DATABASE_URL` if set, else SQLite at `${KILN_DATA_DIR:-./data}/kiln.db`. */
+/** The server's storage, as the dashboard resolves it (resolveStorageLocation). */
 export function serverStorageFrom(values: TServerEnvValues, cwd = process.cwd()): TServerStorage {
-  const dataDir = path.resolve(cwd, values.KILN_DATA_DIR || "data");
-  const databaseUrl = values.DATABASE_URL || `file:${path.join(dataDir, "kiln.db")}`;
+  let location;
+  try {
+    location = resolveStorageLocation(values, cwd);
+  } catch (err) {
+    if (err instanceof StorageSettingsError)
+      throw new KilnError("USAGE", err.message, { cause: err });
+    throw err;
+  }
   let provider: TDbProvider;
   try {
-    provider = parseDatabaseUrl(databaseUrl, cwd).provider;
+    provider = parseDatabaseUrl(location.databaseUrl, cwd).provider;
   } catch (err) {
     throw new KilnError("USAGE", `DATABASE_URL: ${(err as Error).message}`, { cause: err });
   }
-  return { provider, databaseUrl, dataDir };
+  return { provider, ...location };
 }
 
 export interface TOpenedServer {
@@ -63,7 +70,7 @@ export async function openServerForAdmin(
   const db = createDb({ url: storage.databaseUrl, cwd });
   const deps: ServerDeps = {
     db,
-    store: createDirectoryArtifactStore({ root: path.join(storage.dataDir, "artifacts") }),
+    store: openArtifactStore(storage.artifactStore),
     bus: new EventBus(),
     logger,
     config: {

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { EnvError, readDashboardEnv } from "./env.ts";
+import { loadSecretKey } from "./server/load-secret-key.ts";
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), "kiln-env-"));
 
@@ -13,16 +14,22 @@ describe("readDashboardEnv", () => {
     expect(env.PORT).toBe(3000);
     expect(env.HOST).toBe("127.0.0.1");
     expect(env.databaseUrl).toBe(`file:${path.join(dir, "data", "kiln.db")}`);
-    expect(env.artifactsDir).toBe(path.join(dir, "data", "artifacts"));
+    expect(env.artifactStore).toEqual({
+      kind: "directory",
+      root: path.join(dir, "data", "artifacts"),
+    });
     expect(env.publicUrl).toBe("http://127.0.0.1:3000");
     expect(env.KILN_KEEP_BUILDS).toBe(10);
-    expect(env.secretKeySource).toBe("generated");
+    // Parsing writes nothing; start-up generates the key.
+    expect(existsSync(env.secretKeyFile)).toBe(false);
+    const key = loadSecretKey(env);
+    expect(key.secretKeySource).toBe("generated");
     expect(statSync(env.secretKeyFile).mode & 0o777).toBe(0o600);
     // The second start reads the same key back.
-    const again = readDashboardEnv({ KILN_DATA_DIR: "data" }, dir);
+    const again = loadSecretKey(readDashboardEnv({ KILN_DATA_DIR: "data" }, dir));
     expect(again.secretKeySource).toBe("file");
-    expect(again.secretKey).toBe(env.secretKey);
-    expect(readFileSync(env.secretKeyFile, "utf8").trim()).toBe(env.secretKey);
+    expect(again.secretKey).toBe(key.secretKey);
+    expect(readFileSync(env.secretKeyFile, "utf8").trim()).toBe(key.secretKey);
   });
 
   it("takes DATABASE_URL, the public URL and treats empty variables as unset", () => {
@@ -38,7 +45,10 @@ describe("readDashboardEnv", () => {
     );
     expect(env.databaseUrl).toBe("postgresql://u:p@127.0.0.1:5432/kiln");
     expect(env.publicUrl).toBe("https://kiln.example.com");
-    expect(env.secretKeySource).toBe("env");
+    expect(loadSecretKey(env)).toEqual({
+      secretKey: "a long enough passphrase",
+      secretKeySource: "env",
+    });
     expect(env.PORT).toBe(3000);
   });
 

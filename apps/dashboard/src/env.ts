@@ -1,6 +1,9 @@
-import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import {
+  resolveStorageLocation,
+  StorageSettingsError,
+  type TArtifactStoreChoice,
+} from "@kiln/db/storage-location";
 import { z } from "zod";
 
 /**
@@ -90,15 +93,11 @@ export interface TDashboardEnv extends TDashboardEnvRaw {
   dataDir: string;
   /** DATABASE_URL, or the SQLite file in the data dir. */
   databaseUrl: string;
-  /** Absolute artifact directory. */
-  artifactsDir: string;
+  /** S3 when KILN_S3_BUCKET is set, else the artifact directory (absolute). */
+  artifactStore: TArtifactStoreChoice;
   /** Absolute built-in elements directory. */
   builtinElementsDir: string;
-  /** The recipe-secrets secret (KILN_SECRET_KEY or the generated one). */
-  secretKey: string;
-  /** Where the key came from, so start-up can warn about a generated one. */
-  secretKeySource: "env" | "file" | "generated";
-  /** The file holding a generated key. */
+  /** The file holding a generated key when KILN_SECRET_KEY is unset (see loadSecretKey). */
   secretKeyFile: string;
   /** KILN_PUBLIC_URL, or http://HOST:PORT. */
   publicUrl: string;
@@ -128,30 +127,26 @@ export function readDashboardEnv(
     throw new EnvError(`environment variable ${String(issue?.path[0])}: ${issue?.message}`);
   }
   const e = parsed.data;
-  if (e.KILN_S3_BUCKET && (!e.KILN_S3_ACCESS_KEY_ID || !e.KILN_S3_SECRET_ACCESS_KEY)) {
-    const missing = e.KILN_S3_ACCESS_KEY_ID ? "KILN_S3_SECRET_ACCESS_KEY" : "KILN_S3_ACCESS_KEY_ID";
-    throw new EnvError(`environment variable ${missing}: required with KILN_S3_BUCKET`);
+  let storage;
+  try {
+    storage = resolveStorageLocation(e, cwd);
+  } catch (err) {
+    if (err instanceof StorageSettingsError) throw new EnvError(err.message);
+    throw err;
   }
   if (e.KILN_ADMIN_PASSWORD && !e.KILN_ADMIN_EMAIL) {
     throw new EnvError("environment variable KILN_ADMIN_EMAIL: required with KILN_ADMIN_PASSWORD");
   }
-  const dataDir = path.resolve(cwd, e.KILN_DATA_DIR);
-  const secretKeyFile = path.join(dataDir, "secret.key");
-  const { key, source: keySource } = e.KILN_SECRET_KEY
-    ? { key: e.KILN_SECRET_KEY, source: "env" as const }
-    : loadOrCreateKey(secretKeyFile);
   return {
     ...e,
-    dataDir,
-    databaseUrl: e.DATABASE_URL ?? `file:${path.join(dataDir, "kiln.db")}`,
-    artifactsDir: path.resolve(cwd, e.KILN_ARTIFACTS_DIR ?? path.join(dataDir, "artifacts")),
+    dataDir: storage.dataDir,
+    databaseUrl: storage.databaseUrl,
+    artifactStore: storage.artifactStore,
     builtinElementsDir: path.resolve(
       cwd,
       e.KILN_BUILTIN_ELEMENTS ?? path.join(repoRoot, "elements"),
     ),
-    secretKey: key,
-    secretKeySource: keySource,
-    secretKeyFile,
+    secretKeyFile: path.join(storage.dataDir, "secret.key"),
     publicUrl: (e.KILN_PUBLIC_URL ?? `http://${hostForUrl(e.HOST)}:${e.PORT}`).replace(/\/+$/, ""),
   };
 }
@@ -175,18 +170,4 @@ export function prepareProcessEnv(): void {
 function hostForUrl(host: string): string {
   if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
   return host.includes(":") ? `[${host}]` : host;
-}
-
-function loadOrCreateKey(file: string): { key: string; source: "file" | "generated" } {
-  if (existsSync(file)) {
-    const key = readFileSync(file, "utf8").trim();
-    if (key.length < 16)
-      throw new EnvError(`KILN_SECRET_KEY: ${file} holds fewer than 16 characters`);
-    return { key, source: "file" };
-  }
-  mkdirSync(path.dirname(file), { recursive: true });
-  const key = randomBytes(32).toString("hex");
-  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: "wx" });
-  chmodSync(file, 0o600);
-  return { key, source: "generated" };
 }

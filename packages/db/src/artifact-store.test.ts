@@ -14,12 +14,9 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { text } from "node:stream/consumers";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  createDirectoryArtifactStore,
-  validateArtifactKey,
-  type TArtifactInfo,
-} from "./artifact-store.ts";
-import { ArtifactIntegrityError, ArtifactKeyError, ArtifactNotFoundError } from "./errors.ts";
+import { createDirectoryArtifactStore, validateArtifactKey } from "./artifact-store.ts";
+import { ArtifactIntegrityError, ArtifactKeyError } from "./errors.ts";
+import { collectKeys, expectListsByPrefixAndDeletes } from "./testing/artifact-store-contract.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -29,11 +26,6 @@ function tempDir(): string {
   const d = mkdtempSync(path.join(os.tmpdir(), "kiln-artifacts-"));
   dirs.push(d);
   return d;
-}
-async function collect(it: AsyncIterable<TArtifactInfo>): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const info of it) keys.push(info.key);
-  return keys;
 }
 
 describe("validateArtifactKey", () => {
@@ -118,7 +110,7 @@ describe("createDirectoryArtifactStore", () => {
     await expect(store.get("../secret")).rejects.toThrow(ArtifactKeyError);
     await expect(store.stat("../secret")).rejects.toThrow(ArtifactKeyError);
     await expect(store.delete("../secret")).rejects.toThrow(ArtifactKeyError);
-    await expect(collect(store.list("../"))).rejects.toThrow(ArtifactKeyError);
+    await expect(collectKeys(store.list("../"))).rejects.toThrow(ArtifactKeyError);
     expect(readFileSync(path.join(parent, "secret"), "utf8")).toBe("s3cret");
   });
 
@@ -133,33 +125,14 @@ describe("createDirectoryArtifactStore", () => {
     await expect(store.get("link/f")).rejects.toThrow(/outside the store/);
     await expect(store.put("link/g", Buffer.from("x"))).rejects.toThrow(/outside the store/);
     expect(existsSync(path.join(parent, "outside", "g"))).toBe(false);
-    expect(await collect(store.list(""))).toEqual([]);
+    expect(await collectKeys(store.list(""))).toEqual([]);
   });
 
   it("lists by key prefix in byte order, and deletes pruning empty directories", async () => {
     const root = tempDir();
     const store = createDirectoryArtifactStore({ root });
-    for (const key of ["builds/12/b", "builds/12/a", "builds/123/x", "builds/1-2", "catalogs/c"]) {
-      await store.put(key, Buffer.from(key));
-    }
-    expect(await collect(store.list("builds/12"))).toEqual([
-      "builds/12/a",
-      "builds/12/b",
-      "builds/123/x",
-    ]);
-    expect(await collect(store.list("builds/12/"))).toEqual(["builds/12/a", "builds/12/b"]);
-    expect(await collect(store.list(""))).toEqual([
-      "builds/1-2",
-      "builds/12/a",
-      "builds/12/b",
-      "builds/123/x",
-      "catalogs/c",
-    ]);
-    expect(await collect(store.list("nothing/"))).toEqual([]);
-    expect(await store.delete("catalogs/c")).toBe(true);
-    expect(await store.delete("catalogs/c")).toBe(false);
+    await expectListsByPrefixAndDeletes(store);
+    // Deleting the last object of a directory removes the directory.
     expect(existsSync(path.join(root, "catalogs"))).toBe(false);
-    await expect(store.get("catalogs/c")).rejects.toThrow(ArtifactNotFoundError);
-    await expect(store.get("builds/12")).rejects.toThrow(ArtifactNotFoundError);
   });
 });

@@ -1,5 +1,3 @@
-// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ambient types for pg/better-sqlite3 must reach every tsconfig that compiles this source
-/// <reference path="./vendor-types.d.ts" />
 /**
  * `createDb({ url })`: a Prisma client for SQLite or PostgreSQL, chosen by the
  * URL. Both generated clients have the same model API, so the result is typed
@@ -7,9 +5,8 @@
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { configureSqliteConnection } from "./configure-sqlite-connection.ts";
+import { sqliteAdapterFactory } from "./configure-sqlite-connection.ts";
 import { PrismaClient as PgPrismaClient } from "./generated/pg/client.ts";
 import { PrismaClient as SqlitePrismaClient } from "./generated/sqlite/client.ts";
 import { parseDatabaseUrl, type TDbProvider } from "./parse-database-url.ts";
@@ -51,32 +48,37 @@ export function createDb(opts: TCreateDbOptions): Db {
   let prisma: DbClient;
   if (target.provider === "sqlite") {
     mkdirSync(path.dirname(target.file), { recursive: true });
-    const adapter = new PrismaBetterSQLite3({
-      url: target.file,
+    const adapter = sqliteAdapterFactory({
+      file: target.file,
       timeout: opts.sqliteBusyTimeoutMs ?? 15_000,
+      synchronous: opts.sqliteSynchronous === "full" ? "FULL" : "NORMAL",
     });
-    // Per connection: set up each one the adapter opens, before any query.
-    const connect = adapter.connect.bind(adapter);
-    const synchronous = opts.sqliteSynchronous === "full" ? "FULL" : "NORMAL";
-    adapter.connect = async () => {
-      const conn = await connect();
-      await configureSqliteConnection(conn, synchronous);
-      return conn;
-    };
     prisma = new SqlitePrismaClient({ adapter });
   } else {
     const adapter = new PrismaPg({
       connectionString: target.url,
       ...(opts.pgPoolMax ? { max: opts.pgPoolMax } : {}),
     });
-    // The PostgreSQL client differs only in provider-specific internals.
-    prisma = new PgPrismaClient({ adapter }) as unknown as DbClient;
+    prisma = asDbClient(new PgPrismaClient({ adapter }));
   }
   return {
     prisma,
     provider: target.provider,
     close: () => prisma.$disconnect(),
   };
+}
+
+/**
+ * Types the PostgreSQL client as the SQLite one. Both are generated from the
+ * same model text (scripts/sync-schemas.ts), so their model APIs match, but
+ * TypeScript cannot relate two separately generated namespaces (the
+ * aggregate and extension types are deep conditional types), and the
+ * clients do differ in what no service uses: PostgreSQL's extra isolation
+ * levels and `mode: "insensitive"`. client.test.ts checks that both clients
+ * carry the same models and fields, and runs every model test on both.
+ */
+function asDbClient(client: PgPrismaClient): DbClient {
+  return client as unknown as DbClient;
 }
 
 /** True for a unique-constraint violation (P2002), on either database. */

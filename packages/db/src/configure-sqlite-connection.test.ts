@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { createDb } from "./client.ts";
+import { ADAPTER_BEGIN, sqliteAdapterFactory } from "./configure-sqlite-connection.ts";
 
 const pkgDir = path.resolve(import.meta.dirname, "..");
 
@@ -59,5 +61,47 @@ describe("SQLite write transactions", () => {
       await db.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** The statements better-sqlite3 ran while one adapter transaction began and rolled back. */
+async function statementsOfOneTransaction(
+  connect: (
+    file: string,
+    verbose: (sql?: unknown) => void,
+  ) => Promise<{
+    startTransaction(): Promise<{ executeRaw(q: object): Promise<number> }>;
+    dispose(): Promise<void>;
+  }>,
+): Promise<string[]> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "kiln-begin-"));
+  const seen: string[] = [];
+  try {
+    const adapter = await connect(path.join(dir, "k.db"), (sql) => seen.push(String(sql)));
+    const tx = await adapter.startTransaction();
+    await tx.executeRaw({ sql: "ROLLBACK", args: [], argTypes: [] });
+    await adapter.dispose();
+    return seen;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("the BEGIN rewrite", () => {
+  // If this fails after a Prisma upgrade, the adapter no longer begins with
+  // client.prepare("BEGIN"): beginImmediate's rewrite would silently stop.
+  it("relies on the stock adapter beginning with exactly ADAPTER_BEGIN", async () => {
+    const seen = await statementsOfOneTransaction((file, verbose) =>
+      new PrismaBetterSQLite3({ url: file, verbose }).connect(),
+    );
+    expect(seen).toContain(ADAPTER_BEGIN);
+  });
+
+  it("turns it into BEGIN IMMEDIATE on Kiln's connections", async () => {
+    const seen = await statementsOfOneTransaction((file, verbose) =>
+      sqliteAdapterFactory({ file, timeout: 1000, synchronous: "NORMAL", verbose }).connect(),
+    );
+    expect(seen).toContain("BEGIN IMMEDIATE");
+    expect(seen).not.toContain(ADAPTER_BEGIN);
   });
 });

@@ -1,5 +1,3 @@
-// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ambient types for pg/better-sqlite3 must reach every tsconfig that compiles this source
-/// <reference path="./vendor-types.d.ts" />
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg, { type Client } from "pg";
@@ -7,20 +5,28 @@ import type { Logger } from "@kiln/engine/logger";
 import { MigrationError } from "./errors.ts";
 import { planMigrations, type TAppliedRow, type TMigration } from "./read-migrations.ts";
 
-/** The advisory-lock key Prisma's schema engine takes, so it and we exclude each other. */
-const PRISMA_LOCK_KEY = 72707369;
+/**
+ * The advisory-lock key Prisma's schema engine takes, so it and we exclude
+ * each other (prisma-internals.test.ts finds it in the engine).
+ */
+export const PRISMA_LOCK_KEY = 72707369;
 
-// As Prisma's schema engine creates it (see migrate-sqlite.ts).
-const createTable = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
-    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
-    "checksum"              VARCHAR(64) NOT NULL,
-    "finished_at"           TIMESTAMPTZ,
-    "migration_name"        VARCHAR(255) NOT NULL,
-    "logs"                  TEXT,
-    "rolled_back_at"        TIMESTAMPTZ,
-    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
-    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
-)`;
+/** The table as Prisma's schema engine creates it (found there by the same test). */
+export const PRISMA_MIGRATIONS_TABLE_PG = `CREATE TABLE _prisma_migrations (
+    id                      VARCHAR(36) PRIMARY KEY NOT NULL,
+    checksum                VARCHAR(64) NOT NULL,
+    finished_at             TIMESTAMPTZ,
+    migration_name          VARCHAR(255) NOT NULL,
+    logs                    TEXT,
+    rolled_back_at          TIMESTAMPTZ,
+    started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),
+    applied_steps_count     INTEGER NOT NULL DEFAULT 0
+);`;
+
+const createTable = PRISMA_MIGRATIONS_TABLE_PG.replace(
+  "CREATE TABLE",
+  "CREATE TABLE IF NOT EXISTS",
+);
 
 /**
  * Applies pending migrations under a session advisory lock, one transaction

@@ -1,5 +1,3 @@
-// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ambient types for pg/better-sqlite3 must reach every tsconfig that compiles this source
-/// <reference path="./vendor-types.d.ts" />
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -8,9 +6,12 @@ import type { Logger } from "@kiln/engine/logger";
 import { MigrationError } from "./errors.ts";
 import { planMigrations, type TAppliedRow, type TMigration } from "./read-migrations.ts";
 
-// The table exactly as Prisma's schema engine creates it, so `prisma migrate
-// status` and `deploy` read our rows and we read theirs.
-const createTable = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+/**
+ * The table exactly as Prisma's schema engine creates it, so `prisma migrate
+ * status` and `deploy` read our rows and we read theirs
+ * (prisma-internals.test.ts finds this text in the engine).
+ */
+export const PRISMA_MIGRATIONS_TABLE_SQLITE = `CREATE TABLE "_prisma_migrations" (
     "id"                    TEXT PRIMARY KEY NOT NULL,
     "checksum"              TEXT NOT NULL,
     "finished_at"           DATETIME,
@@ -19,7 +20,12 @@ const createTable = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "rolled_back_at"        DATETIME,
     "started_at"            DATETIME NOT NULL DEFAULT current_timestamp,
     "applied_steps_count"   INTEGER UNSIGNED NOT NULL DEFAULT 0
-)`;
+);`;
+
+const createTable = PRISMA_MIGRATIONS_TABLE_SQLITE.replace(
+  "CREATE TABLE",
+  "CREATE TABLE IF NOT EXISTS",
+);
 
 /** Prisma's format for these columns: `2026-11-30T09:38:55.634+00:00`. */
 const now = () => new Date().toISOString().replace(/Z$/, "+00:00");

@@ -29,11 +29,17 @@ function prismaStatus(db: TTestDatabase): Promise<{ code: number; out: string }>
     [sqlite ? "KILN_SQLITE_URL" : "KILN_PG_URL"]: db.url,
   };
   const args = ["migrate", "status", "--config", `prisma.${sqlite ? "sqlite" : "pg"}.config.ts`];
+  return runInPackage(path.join(pkgDir, "../../node_modules/.bin/prisma"), args, env);
+}
+
+/** Runs a command in packages/db; resolves with its exit code and stdout and stderr together. */
+function runInPackage(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(path.join(pkgDir, "../../node_modules/.bin/prisma"), args, {
-      cwd: pkgDir,
-      env,
-    });
+    const child = spawn(command, args, { cwd: pkgDir, env });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -132,16 +138,7 @@ describe.each(providers)("migrateDatabase on $provider", ({ provider, skipReason
   it.skipIf(skipReason)("has migrations that build exactly the rendered schema", async () => {
     const which = provider === "sqlite" ? "sqlite" : "pg";
     const env = { ...process.env, KILN_PG_URL: process.env.KILN_TEST_DATABASE_URL ?? "" };
-    const result = await new Promise<{ code: number; out: string }>((resolve) => {
-      const child = spawn("bash", ["scripts/diff-migrations.sh", "check", which], {
-        cwd: pkgDir,
-        env,
-      });
-      let out = "";
-      child.stdout.on("data", (d) => (out += d));
-      child.stderr.on("data", (d) => (out += d));
-      child.on("close", (code) => resolve({ code: code ?? -1, out }));
-    });
+    const result = await runInPackage("bash", ["scripts/diff-migrations.sh", "check", which], env);
     expect(result.out).toContain(`${which} migrations match`);
     expect(result.code).toBe(0);
   });

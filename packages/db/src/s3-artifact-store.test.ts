@@ -6,9 +6,9 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { buffer, text } from "node:stream/consumers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TArtifactInfo } from "./artifact-store.ts";
-import { ArtifactIntegrityError, ArtifactKeyError, ArtifactNotFoundError } from "./errors.ts";
+import { ArtifactIntegrityError, ArtifactKeyError } from "./errors.ts";
 import { createS3ArtifactStore, type TS3ArtifactStoreOptions } from "./s3-artifact-store.ts";
+import { collectKeys, expectListsByPrefixAndDeletes } from "./testing/artifact-store-contract.ts";
 
 // s3rver ships no types; this is the slice the tests call.
 interface S3rverInstance {
@@ -59,11 +59,6 @@ function store(extra: Partial<TS3ArtifactStoreOptions> = {}) {
   if (!base) throw new Error(skipReason);
   return createS3ArtifactStore({ ...base, prefix: `t${++n}/`, ...extra });
 }
-async function collect(it: AsyncIterable<TArtifactInfo>): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const info of it) keys.push(info.key);
-  return keys;
-}
 const sha = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
 // beforeAll has not run when skipIf is evaluated, so each test checks for itself.
 const maybe = (name: string, fn: () => Promise<void>, timeout?: number) =>
@@ -99,7 +94,7 @@ describe("createS3ArtifactStore", () => {
     expect(info?.modifiedAt).toBeInstanceOf(Date);
     expect(await s.stat("builds/1/nope")).toBeNull();
     // The temporary object used for the metadata copy is gone.
-    expect(await collect(s.list(""))).toEqual(["builds/1/a.raw", "builds/1/b.raw", "empty"]);
+    expect(await collectKeys(s.list(""))).toEqual(["builds/1/a.raw", "builds/1/b.raw", "empty"]);
     s.destroy();
   });
 
@@ -151,7 +146,7 @@ describe("createS3ArtifactStore", () => {
     expect(
       await s.put("x", Buffer.from("abc"), { expectedSha256: sha("abc").toUpperCase() }),
     ).toMatchObject({ size: 3, sha256: sha("abc") });
-    expect(await collect(s.list(""))).toEqual(["x"]);
+    expect(await collectKeys(s.list(""))).toEqual(["x"]);
     s.destroy();
   });
 
@@ -179,34 +174,14 @@ describe("createS3ArtifactStore", () => {
     await expect(s.get("../secret")).rejects.toThrow(ArtifactKeyError);
     await expect(s.stat("a//b")).rejects.toThrow(ArtifactKeyError);
     await expect(s.delete("../secret")).rejects.toThrow(ArtifactKeyError);
-    await expect(collect(s.list("../"))).rejects.toThrow(ArtifactKeyError);
+    await expect(collectKeys(s.list("../"))).rejects.toThrow(ArtifactKeyError);
     expect(() => store({ prefix: "../up/" })).toThrow(ArtifactKeyError);
     s.destroy();
   });
 
   maybe("lists by key prefix in byte order, and deletes", async () => {
     const s = store();
-    for (const key of ["builds/12/b", "builds/12/a", "builds/123/x", "builds/1-2", "catalogs/c"]) {
-      await s.put(key, Buffer.from(key));
-    }
-    expect(await collect(s.list("builds/12"))).toEqual([
-      "builds/12/a",
-      "builds/12/b",
-      "builds/123/x",
-    ]);
-    expect(await collect(s.list("builds/12/"))).toEqual(["builds/12/a", "builds/12/b"]);
-    expect(await collect(s.list(""))).toEqual([
-      "builds/1-2",
-      "builds/12/a",
-      "builds/12/b",
-      "builds/123/x",
-      "catalogs/c",
-    ]);
-    expect(await collect(s.list("nothing/"))).toEqual([]);
-    expect(await s.delete("catalogs/c")).toBe(true);
-    expect(await s.delete("catalogs/c")).toBe(false);
-    await expect(s.get("catalogs/c")).rejects.toThrow(ArtifactNotFoundError);
-    await expect(s.get("builds/12")).rejects.toThrow(ArtifactNotFoundError);
+    await expectListsByPrefixAndDeletes(s);
 
     s.destroy();
   });

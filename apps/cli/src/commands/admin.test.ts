@@ -55,6 +55,7 @@ describe("serverStorageFrom", () => {
       provider: "sqlite",
       databaseUrl: "file:/srv/data/kiln.db",
       dataDir: "/srv/data",
+      artifactStore: { kind: "directory", root: "/srv/data/artifacts" },
     });
     expect(serverStorageFrom({ KILN_DATA_DIR: "/var/lib/kiln" }, "/srv").databaseUrl).toBe(
       "file:/var/lib/kiln/kiln.db",
@@ -68,6 +69,20 @@ describe("serverStorageFrom", () => {
     expect(() => serverStorageFrom({ DATABASE_URL: "mysql://k:secret@db/kiln" })).not.toThrow(
       /secret/,
     );
+  });
+
+  it("opens the artifact store the server uses: KILN_ARTIFACTS_DIR, or S3 when a bucket is set", () => {
+    expect(serverStorageFrom({ KILN_ARTIFACTS_DIR: "blobs" }, "/srv").artifactStore).toEqual({
+      kind: "directory",
+      root: "/srv/blobs",
+    });
+    const s3 = { KILN_S3_BUCKET: "images", KILN_S3_ACCESS_KEY_ID: "k" };
+    expect(() => serverStorageFrom(s3, "/srv")).toThrow(
+      /^environment variable KILN_S3_SECRET_ACCESS_KEY: /,
+    );
+    expect(
+      serverStorageFrom({ ...s3, KILN_S3_SECRET_ACCESS_KEY: "s" }, "/srv").artifactStore,
+    ).toMatchObject({ kind: "s3", options: { bucket: "images", region: "us-east-1" } });
   });
 });
 

@@ -33,7 +33,18 @@ export interface AdminIO {
 const defaultIO: AdminIO = {
   serverEnv: () => {
     const { env } = cliContext();
-    return { DATABASE_URL: env.DATABASE_URL, KILN_DATA_DIR: env.KILN_DATA_DIR };
+    return {
+      DATABASE_URL: env.DATABASE_URL,
+      KILN_DATA_DIR: env.KILN_DATA_DIR,
+      KILN_ARTIFACTS_DIR: env.KILN_ARTIFACTS_DIR,
+      KILN_S3_BUCKET: env.KILN_S3_BUCKET,
+      KILN_S3_ENDPOINT: env.KILN_S3_ENDPOINT,
+      KILN_S3_REGION: env.KILN_S3_REGION,
+      KILN_S3_ACCESS_KEY_ID: env.KILN_S3_ACCESS_KEY_ID,
+      KILN_S3_SECRET_ACCESS_KEY: env.KILN_S3_SECRET_ACCESS_KEY,
+      KILN_S3_FORCE_PATH_STYLE: env.KILN_S3_FORCE_PATH_STYLE,
+      KILN_S3_PREFIX: env.KILN_S3_PREFIX,
+    };
   },
   logger: () => cliContext().logger,
   out: (text) => process.stdout.write(text),

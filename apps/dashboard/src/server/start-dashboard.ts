@@ -7,6 +7,7 @@ import type { ServerDeps } from "@kiln/server/context";
 import { createAgentGateway } from "@kiln/server/gateway/create-agent-gateway";
 import { isApiPath, serveApi } from "@kiln/server/http";
 import { childProcessEnv, prepareProcessEnv, type TDashboardEnv } from "../env.ts";
+import type { TSecretKey } from "./load-secret-key.ts";
 import { bootstrapServer } from "./bootstrap.ts";
 import type { ServerLogger } from "./create-logger.ts";
 import { createServerDeps } from "./create-server-deps.ts";
@@ -33,15 +34,16 @@ export interface TRunningDashboard {
 export async function startDashboard(
   env: TDashboardEnv,
   logger: ServerLogger,
+  { secretKey, secretKeySource }: TSecretKey,
 ): Promise<TRunningDashboard> {
   prepareProcessEnv();
-  if (env.secretKeySource === "generated") {
+  if (secretKeySource === "generated") {
     logger.warn("KILN_SECRET_KEY is not set: generated one; back it up, recipe secrets need it", {
       file: env.secretKeyFile,
     });
   }
   const migrated = await migrateDatabase({ url: env.databaseUrl, logger });
-  const deps = createServerDeps(env, logger);
+  const deps = createServerDeps(env, logger, secretKey);
   const stopBackground = await bootstrapServer(deps, env);
 
   if (!env.KILN_SKIP_NEXT_BUILD) await ensureNextBuild({ appDir, env: childProcessEnv(), logger });

@@ -1,5 +1,3 @@
-// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ambient types for pg/better-sqlite3 must reach every tsconfig that compiles this source
-/// <reference path="../vendor-types.d.ts" />
 /**
  * Throwaway databases for tests (here and in the dashboard's createCaller
  * tests): a SQLite file in a temp dir, or a `kiln_test_<random>` database on

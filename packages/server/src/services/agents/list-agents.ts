@@ -1,7 +1,7 @@
 import type { Actor, ServerDeps } from "../../context.ts";
 import { ACTIVE_STATUSES } from "../builds/build-status.ts";
 import { visibleBuildsWhere } from "../builds/build-access.ts";
-import { parseJson } from "../builds/stored-request.ts";
+import { parseStoredJson, storedLabels, ZJsonObject } from "../stored-json.ts";
 
 export interface TAgentListItem {
   id: string;
@@ -49,11 +49,11 @@ export async function listAgents(deps: ServerDeps, actor: Actor): Promise<TAgent
       draining: a.draining,
       arch: a.arch,
       version: a.version,
-      labels: parseJson<Record<string, string>>(a.labels, {}),
+      labels: storedLabels(a, "Agent"),
       capacity: a.capacity,
       lastSeenAt: a.lastSeenAt,
       revoked: a.revokedAt !== null,
-      hostFacts: parseJson<Record<string, unknown>>(a.hostFacts, {}),
+      hostFacts: parseStoredJson(ZJsonObject, a.hostFacts, `Agent.hostFacts of ${a.id}`),
       builds: mine
         .filter((b) => visible.has(b.id))
         .map(({ id, number, status }) => ({ id, number, status })),

@@ -1,8 +1,11 @@
 import type { ServerDeps } from "../../context.ts";
-import { parseJson } from "../builds/stored-request.ts";
+import { z } from "zod";
+import { parseStoredJson } from "../stored-json.ts";
 
 /** Setting key holding `TLocalAgentStatus` as JSON (written by the dashboard at start). */
 export const LOCAL_AGENT_STATUS_SETTING = "local-agent-status";
+
+const ZLocalAgentStatus = z.object({ running: z.boolean(), reason: z.string().optional() });
 
 export interface TLocalAgentStatus {
   running: boolean;
@@ -16,10 +19,8 @@ export async function getLocalAgentStatus(deps: ServerDeps): Promise<TLocalAgent
     where: { key: LOCAL_AGENT_STATUS_SETTING },
   });
   if (!row) return null;
-  const v = parseJson<Partial<TLocalAgentStatus>>(row.value, {});
-  return typeof v.running === "boolean"
-    ? { running: v.running, ...(typeof v.reason === "string" ? { reason: v.reason } : {}) }
-    : null;
+  const v = parseStoredJson(ZLocalAgentStatus, row.value, `Setting ${LOCAL_AGENT_STATUS_SETTING}`);
+  return { running: v.running, ...(v.reason !== undefined ? { reason: v.reason } : {}) };
 }
 
 /** Records the local agent's status for the Agents page. */

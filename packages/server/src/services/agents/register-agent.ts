@@ -4,7 +4,7 @@ import { ZRegisterRequest, type TRegisterResponse } from "@kiln/protocol";
 import { AppError } from "../../app-error.ts";
 import type { ServerDeps } from "../../context.ts";
 import { hashSecret, randomSecret } from "../auth/secrets.ts";
-import { parseJson } from "../builds/stored-request.ts";
+import { storedLabels } from "../stored-json.ts";
 import { hashRegistrationToken } from "./create-registration-token.ts";
 
 /** Kernel arch names agents may report, mapped to the names builds ask for. */
@@ -42,7 +42,7 @@ export async function registerAgent(deps: ServerDeps, raw: unknown): Promise<TRe
       "registrationToken",
     );
   }
-  const labels = { ...input.labels, ...parseJson<Record<string, string>>(token.labels, {}) };
+  const labels = { ...input.labels, ...storedLabels(token, "AgentRegistrationToken") };
   const secret = `kiln_agent_${randomSecret(32)}`;
   const data = {
     arch: normalizeArch(input.arch),

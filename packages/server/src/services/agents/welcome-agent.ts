@@ -5,7 +5,7 @@
 import type { TAgentToServer, TServerToAgent } from "@kiln/protocol";
 import type { ServerDeps } from "../../context.ts";
 import { ACTIVE_STATUSES, isTerminal } from "../builds/build-status.ts";
-import { parseJson } from "../builds/stored-request.ts";
+import { storedLabels } from "../stored-json.ts";
 import { StreamPositions } from "../builds/stream-positions.ts";
 import { loseBuild } from "../dispatch/lose-build.ts";
 import { normalizeArch } from "./register-agent.ts";
@@ -71,7 +71,7 @@ async function recordHello(
 ): Promise<{ labels: Record<string, string>; draining: boolean }> {
   const prisma = deps.db.prisma;
   const agent = await prisma.agent.findUniqueOrThrow({ where: { id: agentId } });
-  const labels = { ...parseJson<Record<string, string>>(agent.labels, {}), ...hello.labels };
+  const labels = { ...storedLabels(agent, "Agent"), ...hello.labels };
   const draining = agent.draining;
   await prisma.agent.update({
     where: { id: agentId },

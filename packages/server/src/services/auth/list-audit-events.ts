@@ -1,6 +1,7 @@
 import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { requireAdmin } from "../users/user-view.ts";
+import { parseStoredJson, ZJsonObject } from "../stored-json.ts";
 
 export interface TListAuditInput {
   /** `nextCursor` of the previous page. */
@@ -62,18 +63,9 @@ export async function listAuditEvents(
       at: r.at,
       action: r.action,
       target: r.target,
-      details: parseDetails(r.details),
+      details: parseStoredJson(ZJsonObject, r.details, `AuditEvent.details of ${r.id}`),
       actor: r.actor,
     })),
     nextCursor: rows.length > limit ? page[page.length - 1]!.id : null,
   };
-}
-
-function parseDetails(json: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(json);
-    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }

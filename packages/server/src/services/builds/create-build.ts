@@ -3,11 +3,11 @@ import { ZBuildRequest } from "@kiln/engine/plan/build-request";
 import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { audit, requireTeamRole } from "../access.ts";
+import { storedEnv, storedVersionColumns } from "../recipes/stored-version.ts";
 import { nextBuildNumber } from "./next-build-number.ts";
 import { publishBuildChange } from "./publish-build-change.ts";
 import { resolveBuildElements } from "./resolve-build-elements.ts";
 import {
-  parseJson,
   ZAgentLabels,
   ZBuildEnvVar,
   ZResolvedElement,
@@ -58,18 +58,17 @@ export async function createBuild(
     await requireTeamRole(deps, actor, rv.recipe.teamId, "member", "recipe");
     if (rv.recipe.archivedAt)
       throw new AppError("CONFLICT", `recipe ${rv.recipe.name} is archived`);
+    const { elements, outputTypes, agentLabels } = storedVersionColumns(rv);
     const request = ZStoredBuildRequest.parse({
-      elements: parseJson<string[]>(rv.elements, []),
+      elements,
       imageName: rv.recipe.name,
-      types: parseJson<string[]>(rv.outputTypes, ["qcow2"]),
+      types: outputTypes,
       arch: rv.arch,
       ...(rv.imageSizeGb ? { imageSizeGb: rv.imageSizeGb } : {}),
-      env: parseJson<{ name: string; value?: string; secret?: boolean }[]>(rv.env, []).map((v) =>
-        v.secret
-          ? { name: v.name, secret: true }
-          : { name: v.name, value: v.value ?? "", secret: false },
+      env: storedEnv(rv).map((v) =>
+        v.secret ? { name: v.name, secret: true } : { name: v.name, value: v.value, secret: false },
       ),
-      agentLabels: parseJson<Record<string, string>>(rv.agentLabels, {}),
+      agentLabels,
     });
     const resolved =
       input.resolvedElements ??

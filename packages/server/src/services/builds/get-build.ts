@@ -1,19 +1,19 @@
+import type { z } from "zod";
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { findReadableBuild } from "./build-access.ts";
 import type { TBuildStatus } from "./build-status.ts";
+import { parseStoredJson } from "../stored-json.ts";
 import {
-  parseJson,
+  parseResolvedElements,
   parseStoredRequest,
+  ZManifestPackage,
+  ZPhaseTimings,
   type TResolvedElement,
   type TStoredBuildRequest,
 } from "./stored-request.ts";
 
-export interface TManifestPackage {
-  name: string;
-  version: string;
-  arch?: string;
-}
+export type TManifestPackage = z.infer<typeof ZManifestPackage>;
 
 export interface TBuildDetail {
   id: string;
@@ -101,7 +101,7 @@ export async function getBuild(
     startedAt: b.startedAt,
     finishedAt: b.finishedAt,
     durationMs: b.startedAt && b.finishedAt ? b.finishedAt.getTime() - b.startedAt.getTime() : null,
-    resolvedElements: parseJson<TResolvedElement[]>(b.resolvedElements, []),
+    resolvedElements: parseResolvedElements(b.resolvedElements, b.id),
     failure: failed
       ? {
           phase: b.failurePhase,
@@ -111,7 +111,11 @@ export async function getBuild(
           message: b.failureMessage,
         }
       : null,
-    phaseTimings: parseJson<Record<string, number>>(b.phaseTimings, {}),
+    phaseTimings: parseStoredJson(
+      ZPhaseTimings.default({}),
+      b.phaseTimings,
+      `Build.phaseTimings of build ${b.id}`,
+    ),
     hooks: b.hooks.map((h) => ({
       seq: h.seq,
       phase: h.phase,
@@ -129,7 +133,11 @@ export async function getBuild(
       md5: a.md5,
       createdAt: a.createdAt,
     })),
-    manifest: parseJson<TManifestPackage[]>(b.manifest, []),
+    manifest: parseStoredJson(
+      ZManifestPackage.array().default([]),
+      b.manifest,
+      `Build.manifest of build ${b.id}`,
+    ),
     logBytes: b.logBytes,
     pinned: b.pinned,
     retryOfId: b.retryOfId,

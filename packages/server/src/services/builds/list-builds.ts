@@ -4,7 +4,8 @@ import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { visibleBuildsWhere } from "./build-access.ts";
 import { ZBuildStatus, type TBuildStatus } from "./build-status.ts";
-import { parseJson } from "./stored-request.ts";
+import { parseStoredJson } from "../stored-json.ts";
+import { ZStoredElementNames } from "./stored-request.ts";
 
 export const ZListBuildsInput = z.object({
   recipeId: z.string().optional(),
@@ -126,7 +127,8 @@ export async function listBuilds(
       teamId: r.teamId,
       requestedBy: r.requestedBy,
       agent: r.agent,
-      elements: parseJson<{ elements?: string[] }>(r.request, {}).elements ?? [],
+      elements: parseStoredJson(ZStoredElementNames, r.request, `Build.request of build ${r.id}`)
+        .elements,
       queuedAt: r.queuedAt,
       startedAt: r.startedAt,
       finishedAt: r.finishedAt,

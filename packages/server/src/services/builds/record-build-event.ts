@@ -7,7 +7,8 @@ import { finishedColumns } from "./build-transitions.ts";
 import { buildTopic } from "./build-topics.ts";
 import { findIngestTarget } from "./find-ingest-target.ts";
 import { publishBuildChange } from "./publish-build-change.ts";
-import { parseJson } from "./stored-request.ts";
+import { parseStoredJson } from "../stored-json.ts";
+import { ZPhaseTimings } from "./stored-request.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -88,7 +89,11 @@ async function applyEvent(
         where: { id: buildId },
         select: { phaseTimings: true },
       });
-      const timings = parseJson<Record<string, number>>(b.phaseTimings, {});
+      const timings = parseStoredJson(
+        ZPhaseTimings.default({}),
+        b.phaseTimings,
+        `Build.phaseTimings of build ${buildId}`,
+      );
       timings[event.phase] = (timings[event.phase] ?? 0) + event.durationMs;
       await tx.build.update({
         where: { id: buildId },

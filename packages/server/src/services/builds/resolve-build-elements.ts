@@ -14,7 +14,8 @@ import { buildRequestList } from "@kiln/engine/elements/request";
 import type { ElementRef } from "@kiln/engine/elements/types";
 import { AppError } from "../../app-error.ts";
 import type { ServerDeps } from "../../context.ts";
-import { parseJson, type TResolvedElement } from "./stored-request.ts";
+import { storedDeps, storedProvides } from "../catalogs/stored-element.ts";
+import type { TResolvedElement } from "./stored-request.ts";
 
 export interface TResolveInput {
   elements: string[];
@@ -38,7 +39,7 @@ export async function resolveBuildElements(
   const byId = new Map(versions.map((v) => [v.id, v]));
   const rows = await deps.db.prisma.catalogElement.findMany({
     where: { catalogVersionId: { in: input.catalogVersionIds } },
-    select: { name: true, deps: true, provides: true, catalogVersionId: true },
+    select: { id: true, name: true, deps: true, provides: true, catalogVersionId: true },
   });
   const dir = mkdtempSync(path.join(os.tmpdir(), "kiln-resolve-"));
   try {
@@ -51,14 +52,8 @@ export async function resolveBuildElements(
         if (row.name.includes("/") || row.name.startsWith(".")) continue;
         const elDir = path.join(dir, `${refs.size}`, row.name);
         mkdirSync(elDir, { recursive: true });
-        writeFileSync(
-          path.join(elDir, "element-deps"),
-          parseJson<string[]>(row.deps, []).join("\n") + "\n",
-        );
-        writeFileSync(
-          path.join(elDir, "element-provides"),
-          parseJson<string[]>(row.provides, []).join("\n") + "\n",
-        );
+        writeFileSync(path.join(elDir, "element-deps"), storedDeps(row).join("\n") + "\n");
+        writeFileSync(path.join(elDir, "element-provides"), storedProvides(row).join("\n") + "\n");
         refs.set(row.name, { name: row.name, path: elDir });
         origin.set(row.name, versionId);
       }

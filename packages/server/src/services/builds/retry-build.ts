@@ -3,7 +3,7 @@ import type { Actor, ServerDeps } from "../../context.ts";
 import { findWritableBuild } from "./build-access.ts";
 import { isTerminal } from "./build-status.ts";
 import { insertBuild, type TCreatedBuild } from "./create-build.ts";
-import { parseJson, parseStoredRequest, type TResolvedElement } from "./stored-request.ts";
+import { parseResolvedElements, parseStoredRequest } from "./stored-request.ts";
 
 /** Queues a new build with the same request and elements as a finished one (`retryOfId`). */
 export async function retryBuild(
@@ -16,7 +16,7 @@ export async function retryBuild(
     throw new AppError("CONFLICT", `build #${build.number} has not finished yet`);
   return insertBuild(deps, actor, {
     request: parseStoredRequest(build.request, build.id),
-    resolved: parseJson<TResolvedElement[]>(build.resolvedElements, []),
+    resolved: parseResolvedElements(build.resolvedElements, build.id),
     teamId: build.teamId,
     recipeId: build.recipeId,
     recipeVersionId: build.recipeVersionId,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ZBuildRequest } from "@kiln/engine/plan/build-request";
 import { AppError } from "../../app-error.ts";
+import { readStoredJson, ZLabels } from "../stored-json.ts";
 
 /** One environment variable of a build; secret values are never stored on the build. */
 export const ZBuildEnvVar = z.object({
@@ -13,6 +14,25 @@ export type TBuildEnvVar = z.infer<typeof ZBuildEnvVar>;
 
 /** Agent labels a build needs: every `key=value` must be on the agent. */
 export const ZAgentLabels = z.record(z.string().min(1), z.string());
+
+/** Milliseconds per phase, on `Build.phaseTimings`. */
+export const ZPhaseTimings = z.record(z.string(), z.number());
+
+/** One installed package on `Build.manifest` (as recordManifest stores it). */
+export const ZManifestPackage = z.object({
+  name: z.string(),
+  version: z.string(),
+  arch: z.string().optional(),
+});
+
+/** What the dispatcher reads of `Build.request`: only the placement needs. */
+export const ZStoredPlacement = z.object({
+  arch: z.string().default("amd64"),
+  agentLabels: ZLabels.default({}),
+});
+
+/** What the build list shows of `Build.request`. */
+export const ZStoredElementNames = z.object({ elements: z.array(z.string()).default([]) });
 
 /**
  * What `Build.request` holds: the engine's build request plus what the
@@ -37,32 +57,24 @@ export type TResolvedElement = z.infer<typeof ZResolvedElement>;
 
 /** Parses a build's stored request; a corrupt row is the server's fault. */
 export function parseStoredRequest(json: string, buildId: string): TStoredBuildRequest {
-  const parsed = ZStoredBuildRequest.safeParse(JSON.parse(json));
-  if (!parsed.success) {
+  const parsed = readStoredJson(ZStoredBuildRequest, json);
+  if (!parsed.ok) {
     throw new AppError(
       "INTERNAL",
-      `build ${buildId}: stored request is invalid: ${parsed.error.issues[0]?.message}`,
+      `build ${buildId}: stored request is invalid: ${parsed.problem}`,
     );
   }
-  return parsed.data;
+  return parsed.value;
 }
 
 /** Parses a build's resolved element list (none stored: empty); a corrupt row is the server's fault. */
 export function parseResolvedElements(json: string | null, buildId: string): TResolvedElement[] {
-  if (!json) return [];
-  const parsed = z.array(ZResolvedElement).safeParse(parseJson<unknown>(json, null));
-  if (!parsed.success) {
-    throw new AppError("INTERNAL", `build ${buildId}: stored resolved elements are invalid`);
+  const parsed = readStoredJson(z.array(ZResolvedElement).default([]), json);
+  if (!parsed.ok) {
+    throw new AppError(
+      "INTERNAL",
+      `build ${buildId}: stored resolved elements are invalid: ${parsed.problem}`,
+    );
   }
-  return parsed.data;
-}
-
-/** Parses a JSON column leniently: bad or missing JSON gives the fallback. */
-export function parseJson<T>(json: string | null | undefined, fallback: T): T {
-  if (!json) return fallback;
-  try {
-    return JSON.parse(json) as T;
-  } catch {
-    return fallback;
-  }
+  return parsed.value;
 }

@@ -10,15 +10,17 @@ import { findElements } from "@kiln/engine/elements/find-elements";
 import { listEnvironmentFiles } from "@kiln/engine/hooks/list-run-parts";
 import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
-import type { TStoredFinding } from "./import-catalog-tree.ts";
 import { requireCatalogVersion } from "./manage-catalogs.ts";
+import {
+  storedDeps,
+  storedElement,
+  storedProvides,
+  type TPackageRow,
+  type TStoredFinding,
+} from "./stored-element.ts";
 import { ensureCatalogTree } from "./store-catalog-tree.ts";
 
-export interface TPackageRow {
-  name: string;
-  phase: string;
-  action: "install" | "uninstall" | "build-only";
-}
+export type { TPackageRow };
 
 export interface TElementSummary {
   name: string;
@@ -74,28 +76,19 @@ export interface TElementDetail extends Omit<
 const MAX_SOURCE_BYTES = 256 * 1024;
 const MAX_GRAPH_NODES = 500;
 
-function parseJson<T>(text: string, fallback: T): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
-
 function summarize(row: CatalogElement): TElementSummary {
-  const hooks = parseJson<Record<string, string[]>>(row.hooks, {});
-  const lint = parseJson<TStoredFinding[]>(row.lint, []);
+  const { deps, provides, hooks, packages, lint } = storedElement(row);
   const line = row.readme
     .split("\n")
     .map((l) => l.trim())
     .find((l) => l && !/^(#|=+$|-+$|\.\.)/.test(l) && l !== row.name);
   return {
     name: row.name,
-    deps: parseJson(row.deps, []),
-    provides: parseJson(row.provides, []),
+    deps,
+    provides,
     phases: Object.keys(hooks),
     hookCount: Object.values(hooks).reduce((n, s) => n + s.length, 0),
-    packageCount: parseJson<unknown[]>(row.packages, []).length,
+    packageCount: packages.length,
     lintErrors: lint.filter((f) => f.severity === "error").length,
     lintWarnings: lint.filter((f) => f.severity === "warning").length,
     summary: (line ?? "").slice(0, 300),
@@ -139,8 +132,8 @@ export async function getCatalogElement(
 
   const tree = await ensureCatalogTree(deps, version);
   const ref = findElements({ elementsPath: [tree] }).get(row.name);
-  const hooksByPhase = parseJson<Record<string, string[]>>(row.hooks, {});
-  const hooks = Object.entries(hooksByPhase).map(([phase, scripts]) => ({
+  const stored = storedElement(row);
+  const hooks = Object.entries(stored.hooks).map(([phase, scripts]) => ({
     phase,
     scripts: scripts.map((s) => readSource(ref?.path, path.join(phase, s), s)),
   }));
@@ -163,11 +156,11 @@ export async function getCatalogElement(
     catalogId: version.catalogId,
     hooks,
     environment,
-    packages: parseJson(row.packages, []),
+    packages: stored.packages,
     readme: row.readme,
-    lint: parseJson(row.lint, []),
+    lint: stored.lint,
     dependents: rows
-      .filter((r) => parseJson<string[]>(r.deps, []).includes(row.name))
+      .filter((r) => storedDeps(r).includes(row.name))
       .map((r) => r.name)
       .sort(),
     graph: dependencyGraph(row.name, byName),
@@ -199,8 +192,7 @@ function dependencyGraph(
 ): { nodes: TGraphNode[]; edges: TGraphEdge[] } {
   const providers = new Map<string, string[]>();
   for (const r of byName.values()) {
-    for (const p of parseJson<string[]>(r.provides, []))
-      providers.set(p, [...(providers.get(p) ?? []), r.name]);
+    for (const p of storedProvides(r)) providers.set(p, [...(providers.get(p) ?? []), r.name]);
   }
   const nodes = new Map<string, TGraphNode>();
   const edges: TGraphEdge[] = [];
@@ -210,11 +202,11 @@ function dependencyGraph(
     const name = queue.shift() as string;
     const row = byName.get(name);
     if (!row) continue;
-    for (const p of parseJson<string[]>(row.provides, [])) {
+    for (const p of storedProvides(row)) {
       edges.push({ from: name, to: p, kind: "provides" });
       if (!nodes.has(p) && !byName.has(p)) nodes.set(p, { name: p, kind: "virtual" });
     }
-    for (const d of parseJson<string[]>(row.deps, [])) {
+    for (const d of storedDeps(row)) {
       edges.push({ from: name, to: d, kind: "dep" });
       if (nodes.has(d)) continue;
       const kind = byName.has(d) ? "element" : providers.has(d) ? "virtual" : "missing";

@@ -19,15 +19,9 @@ import { catalogLimits } from "./catalog-limits.ts";
 import { hashElementTree } from "./hash-element-tree.ts";
 import { storeCatalogTree } from "./store-catalog-tree.ts";
 
-/** A finding as stored on CatalogElement.lint: paths relative to the element. */
-export interface TStoredFinding {
-  rule: string;
-  severity: "error" | "warning";
-  /** Path inside the element ("" for the element directory itself). */
-  file: string;
-  line?: number;
-  message: string;
-}
+import type { TStoredFinding } from "./stored-element.ts";
+
+export type { TStoredFinding };
 
 export interface TImportTreeInput {
   catalogId: string;

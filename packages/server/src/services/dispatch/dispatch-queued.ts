@@ -2,7 +2,8 @@ import type { ServerDeps } from "../../context.ts";
 import { ACTIVE_STATUSES } from "../builds/build-status.ts";
 import { agentTopic } from "../builds/build-topics.ts";
 import { publishStoredBuild } from "../builds/publish-build-change.ts";
-import { parseJson } from "../builds/stored-request.ts";
+import { ZStoredPlacement } from "../builds/stored-request.ts";
+import { parseStoredJson, storedLabels } from "../stored-json.ts";
 import {
   candidateAgents,
   waitingReason,
@@ -49,7 +50,7 @@ export async function dispatchQueued(
   const active = new Map(counts.map((c) => [c.agentId, c._count._all]));
   const slots: TAgentSlot[] = agents.map((a) => ({
     ...a,
-    labels: parseJson<Record<string, string>>(a.labels, {}),
+    labels: storedLabels(a, "Agent"),
     active: active.get(a.id) ?? 0,
   }));
 
@@ -61,11 +62,12 @@ export async function dispatchQueued(
   });
   const result: TDispatchResult = { assigned: [], waiting: 0 };
   for (const build of queued) {
-    const req = parseJson<{ arch?: string; agentLabels?: Record<string, string> }>(
+    const req = parseStoredJson(
+      ZStoredPlacement,
       build.request,
-      {},
+      `Build.request of build ${build.id}`,
     );
-    const needs: TBuildNeeds = { arch: req.arch ?? "amd64", labels: req.agentLabels ?? {} };
+    const needs: TBuildNeeds = { arch: req.arch, labels: req.agentLabels };
     let outcome: TAttempt | "none" = "none";
     for (const agent of candidateAgents(slots, needs)) {
       outcome = await attempt(deps, build.id, agent);

@@ -7,8 +7,8 @@ import type { RecipeModel as Recipe, RecipeVersionModel as RecipeVersion } from 
 import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { readableTeamIds, requireTeamRole } from "../access.ts";
-import type { TStoredEnvVar } from "./recipe-input.ts";
 import { decryptSecret } from "./recipe-secrets.ts";
+import { storedEnv, storedVersionColumns } from "./stored-version.ts";
 
 export interface TRecipeSummary {
   id: string;
@@ -61,34 +61,21 @@ export const versionInclude = {
   },
 };
 
-export function storedEnv(v: RecipeVersion): TStoredEnvVar[] {
-  return JSON.parse(v.env) as TStoredEnvVar[];
-}
-
-/** The build settings a version row keeps (lists and maps as JSON text), parsed. */
-function buildSettings(
-  row: RecipeVersion,
-): Pick<TRecipeVersionView, "elements" | "outputTypes" | "imageSizeGb" | "arch" | "agentLabels"> {
-  return {
-    elements: JSON.parse(row.elements) as string[],
-    outputTypes: JSON.parse(row.outputTypes) as string[],
-    imageSizeGb: row.imageSizeGb,
-    arch: row.arch,
-    agentLabels: JSON.parse(row.agentLabels) as Record<string, string>,
-  };
-}
+export { storedEnv };
 
 export function toVersionView(v: VersionWithCatalogs): TRecipeVersionView {
   return {
     id: v.id,
     recipeId: v.recipeId,
     version: v.version,
-    ...buildSettings(v),
+    ...storedVersionColumns(v),
     env: storedEnv(v).map((e) =>
       e.secret
         ? { name: e.name, secret: true, multiline: !!e.multiline }
         : { name: e.name, value: e.value, secret: false, multiline: !!e.multiline },
     ),
+    imageSizeGb: v.imageSizeGb,
+    arch: v.arch,
     catalogVersions: v.catalogs.map((c) => ({
       id: c.catalogVersion.id,
       catalogId: c.catalogVersion.catalogId,
@@ -231,9 +218,11 @@ export async function getRecipeVersionForBuild(
     teamId: v.recipe.teamId,
     recipeVersionId: v.id,
     version: v.version,
-    ...buildSettings(v),
+    ...storedVersionColumns(v),
     env,
     secretNames,
+    imageSizeGb: v.imageSizeGb,
+    arch: v.arch,
     catalogVersions: v.catalogs.map((c) => ({
       id: c.catalogVersion.id,
       sha256: c.catalogVersion.sha256,

@@ -73,13 +73,14 @@ export type TRecipeVersionParsed = z.output<typeof ZRecipeVersionInput>;
 export const ZRecipeName = ZResourceName;
 export const ZRecipeVisibility = z.enum(["private", "public"]);
 
-/** One stored environment entry; `value` is ciphertext when `secret`. */
-export interface TStoredEnvVar {
-  name: string;
-  value: string;
-  secret: boolean;
-  multiline?: boolean;
-}
+/** One stored environment entry (`RecipeVersion.env`); `value` is ciphertext when `secret`. */
+export const ZStoredEnvVar = z.object({
+  name: z.string(),
+  value: z.string(),
+  secret: z.boolean(),
+  multiline: z.boolean().optional(),
+});
+export type TStoredEnvVar = z.infer<typeof ZStoredEnvVar>;
 
 /** Names Kiln sets itself for every build: a recipe may not override them. */
 const RESERVED = new Set([
