@@ -7,12 +7,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { lintElements } from "./lint-elements.ts";
-import { GOOD_BASH, makeTree } from "./lint-test-tree.ts";
+import { executable, makeFileTree } from "../testing/element-tree.ts";
+import { GOOD_BASH } from "../testing/lint-findings.ts";
+import { firstReason, hasTool, skipNote } from "../testing/host-capabilities.ts";
 
-const DIB_LINT = "/usr/bin/dib-lint";
+// dib-lint runs `python` from PATH, which the engine's host PATH may lack (a pyenv shim).
 const python = spawnSync("python", ["-c", "import configparser, json"]).status === 0;
-const canRun = fs.existsSync(DIB_LINT) && python;
-if (!canRun) console.log(`skipping dib-lint parity: needs ${DIB_LINT} and \`python\` on PATH`);
+const DIB_LINT = "/usr/bin/dib-lint";
+const why = firstReason(hasTool("dib-lint"), python ? null : "dib-lint needs `python` on PATH");
 
 // dib-lint message → Kiln rule id.
 const MESSAGES: [RegExp, string][] = [
@@ -34,14 +36,14 @@ const MESSAGES: [RegExp, string][] = [
   [/is not a valid JSON file/, "pkg-map-json"],
 ];
 
-const exec = (text: string) => ({ text, exec: true });
+const exec = executable;
 const withBody = (body: string) => `${GOOD_BASH}${body}\n`;
 
 describe("parity with DIB's dib-lint", () => {
-  it.skipIf(!canRun)("flags the same files for the same rules", () => {
+  it.skipIf(why)(`flags the same files for the same rules${skipNote(why)}`, () => {
     // dib-lint aborts on an unsorted element-deps (its `diff -y` trips set -e),
     // so element-deps stays sorted here; sorted-deps is covered elsewhere.
-    const root = makeTree({
+    const root = makeFileTree({
       "elements/a/README.rst": "a\n",
       "elements/a/element-deps": "aa\nzz\n",
       "elements/a/install.d/10-good": exec(GOOD_BASH),
