@@ -20,7 +20,7 @@ export const DIB_LIB = path.join(DIB_ROOT, "lib");
 
 /**
  * The phases DIB runs with dib-run-parts, in build order (spec §2.1): the
- * engine's list. It stays an independent fact all the same: dib-oracle.test.ts
+ * engine's list. It stays an independent fact all the same: dib-oracle.dib.test.ts
  * holds it to the phases DIB's own scripts run, and trace-vs-dib to the order
  * a real disk-image-create runs them in.
  */
