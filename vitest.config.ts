@@ -2,8 +2,9 @@ import { defineConfig } from "vitest/config";
 import { HOST_PROJECTS, projectGlobs, TEST_FILES, UNIT_PROJECT } from "./test/projects.ts";
 
 // One project per kind of host a test needs (test/projects.ts says which file is which):
-// `npm run test:unit` needs no root, no network and no Debian tools; the others run alone
-// with `npm run test:<name>`, and `npm test` runs them all.
+// `npm run test:unit` needs no root, no network and no Debian packages (checks against host
+// tools skip without them); the others run alone with `npm run test:<name>`, and `npm test`
+// runs them all.
 const hostProjects = HOST_PROJECTS.map((project) => ({
   extends: true as const,
   test: { name: project.name, include: projectGlobs(project) },
