@@ -13,7 +13,7 @@ import type { BuildExecutor } from "../../apps/cli/src/agent/build-executor.ts";
 import {
   createFakeExecutor,
   type TFakeStep,
-} from "../../apps/cli/src/agent/create-fake-executor.ts";
+} from "../../apps/cli/src/agent/testing/create-fake-executor.ts";
 import { runAgent } from "../../apps/cli/src/agent/run-agent.ts";
 import { formatLine } from "./bench-support.ts";
 

@@ -5,7 +5,7 @@
 import { performance } from "node:perf_hooks";
 import { expandElements } from "../../packages/engine/src/elements/expand-elements.ts";
 import { findElements } from "../../packages/engine/src/elements/find-elements.ts";
-import { createElementTree, type TreeSpec } from "../../test/support/element-tree.ts";
+import { createElementTree, type TreeSpec } from "@kiln/engine/testing/element-tree";
 
 const COUNT = 200;
 const RUNS = 50;

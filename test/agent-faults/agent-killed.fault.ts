@@ -14,7 +14,7 @@
  */
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { canBuild, FIXTURE_ELEMENTS, hostState, SLEEP_BUILD } from "./support/host-state.ts";
+import { FIXTURE_ELEMENTS, hostState, SLEEP_BUILD } from "./support/host-state.ts";
 import { spawnFakeAgent, spawnKilnAgent } from "./support/spawn-agent.ts";
 import { poll } from "./support/start-fault-server.ts";
 import { useFaultServer } from "./support/use-fault-server.ts";
@@ -23,8 +23,6 @@ const LOSS_LIMIT_MS = 60_000;
 // The two tests share a server and run at once: labels keep each build on its own agent.
 const FAKE = { executor: "fake" };
 const ENGINE = { executor: "engine" };
-const whyNoRoot = canBuild();
-if (whyNoRoot) console.info(`agent killed with the real engine skipped: ${whyNoRoot}`);
 
 /** Declares this fault's suite (run from agent-faults.test.ts, concurrently with the others). */
 export function describeAgentKilledFault(): void {
@@ -106,85 +104,90 @@ export function describeAgentKilledFault(): void {
         `agent killed: requeued ${requeueMs} ms after the first kill, ERRORED ${errorMs} ms after the second`,
       );
     }, 240_000);
+  });
+}
 
-    it.skipIf(!!whyNoRoot)(
-      "real kiln agent killed while a hook sleeps: the restarted agent removes its mounts and chroot processes and reports them",
-      async () => {
-        const workDir = tmpDir("kiln-fault-root-");
-        const cache = tmpDir("kiln-fault-cache-");
-        const env = {
-          ELEMENTS_PATH: FIXTURE_ELEMENTS,
-          DIB_IMAGE_CACHE: cache,
-          KILN_LOG_LEVEL: "info",
-        };
-        const first = spawnKilnAgent({
-          server: server().url,
-          token: await server().registrationToken(),
-          workDir,
-          name: "root-doomed",
-          labels: ENGINE,
-          env,
-        });
-        atEnd(() => first.kill("SIGTERM"));
-        const { id } = await server().queueBuild({ ...SLEEP_BUILD, agentLabels: ENGINE });
-        // The install.d hook sleeps.
-        await server()
-          .waitLogText(id, "sleeping", 60_000)
-          .catch((err: Error) => {
-            throw new Error(`${err.message}\nagent output:\n${first.output().slice(-3000)}`);
-          });
+/** The same fault with the real `kiln agent` and engine (root; run from agent-faults.root.test.ts). */
+export function describeAgentKilledWithEngineFault(): void {
+  describe("agent killed mid-build, real engine", () => {
+    const { server, atEnd, tmpDir } = useFaultServer({ heartbeatMs: 1000, graceMs: 2000 });
 
-        await first.kill("SIGKILL");
-        await poll(
-          "the server to see the agent gone",
-          () => agentRow("root-doomed"),
-          (a) => a?.state === "OFFLINE",
-          30_000,
-        );
-        // What the crash left: the build's mounts and the sleeping hook, still in its chroot.
-        const crashed = hostState(workDir);
-        expect(crashed.mounts.length, "the killed build left mounts").toBeGreaterThan(0);
-        expect(crashed.chrooted.length, "the hook outlived its agent").toBeGreaterThan(0);
-        // So the restarted agent is not handed the build again (this test is about its clean-up).
-        await server().trpc.builds.cancel.mutate({ buildId: id });
+    const agentRow = (name: string) => server().db.prisma.agent.findFirst({ where: { name } });
 
-        const second = spawnKilnAgent({
-          server: server().url,
-          workDir,
-          name: "root-doomed",
-          labels: ENGINE,
-          env,
+    it("real kiln agent killed while a hook sleeps: the restarted agent removes its mounts and chroot processes and reports them", async () => {
+      const workDir = tmpDir("kiln-fault-root-");
+      const cache = tmpDir("kiln-fault-cache-");
+      const env = {
+        ELEMENTS_PATH: FIXTURE_ELEMENTS,
+        DIB_IMAGE_CACHE: cache,
+        KILN_LOG_LEVEL: "info",
+      };
+      const first = spawnKilnAgent({
+        server: server().url,
+        token: await server().registrationToken(),
+        workDir,
+        name: "root-doomed",
+        labels: ENGINE,
+        env,
+      });
+      atEnd(() => first.kill("SIGTERM"));
+      const { id } = await server().queueBuild({ ...SLEEP_BUILD, agentLabels: ENGINE });
+      // The install.d hook sleeps.
+      await server()
+        .waitLogText(id, "sleeping", 60_000)
+        .catch((err: Error) => {
+          throw new Error(`${err.message}\nagent output:\n${first.output().slice(-3000)}`);
         });
-        atEnd(() => second.kill("SIGTERM"));
-        // The first life's HELLO reported an empty recovery; wait for the second life's.
-        const spoolDir = path.join(workDir, "builds", id);
-        const row = await poll(
-          "the restarted agent's HELLO with what it recovered",
-          () => agentRow("root-doomed"),
-          (a) => a?.state === "ONLINE" && a.hostFacts.includes(JSON.stringify(spoolDir)),
-          60_000,
-        ).catch((err: Error) => {
-          throw new Error(`${err.message}\nagent output:\n${second.output().slice(-3000)}`);
-        });
-        expect(hostState(workDir)).toEqual({ mounts: [], loops: [], chrooted: [] });
-        const { recovered } = JSON.parse(row!.hostFacts) as {
-          recovered: { mounts: string[]; loopDevices: string[]; workDirs: string[] };
-        };
-        // Every mount the crash left is reported as cleaned (teardown reports what it unmounted).
-        for (const m of crashed.mounts) expect(recovered.mounts).toContain(m);
-        expect(recovered.workDirs).toContain(spoolDir);
-        const final = await server().waitStatus(
-          id,
-          ["CANCELLED", "ERRORED", "FAILED", "SUCCEEDED"],
-          30_000,
-        );
-        expect(final.status).toBe("CANCELLED");
-        console.info(
-          `agent killed (engine): crash left ${crashed.mounts.length} mounts, ${crashed.chrooted.length} chrooted pids; ` +
-            `restart recovered ${recovered.mounts.length} mounts, ${recovered.workDirs.length} work dirs`,
-        );
-      },
-      240_000,
-    );
+
+      await first.kill("SIGKILL");
+      await poll(
+        "the server to see the agent gone",
+        () => agentRow("root-doomed"),
+        (a) => a?.state === "OFFLINE",
+        30_000,
+      );
+      // What the crash left: the build's mounts and the sleeping hook, still in its chroot.
+      const crashed = hostState(workDir);
+      expect(crashed.mounts.length, "the killed build left mounts").toBeGreaterThan(0);
+      expect(crashed.chrooted.length, "the hook outlived its agent").toBeGreaterThan(0);
+      // So the restarted agent is not handed the build again (this test is about its clean-up).
+      await server().trpc.builds.cancel.mutate({ buildId: id });
+
+      const second = spawnKilnAgent({
+        server: server().url,
+        workDir,
+        name: "root-doomed",
+        labels: ENGINE,
+        env,
+      });
+      atEnd(() => second.kill("SIGTERM"));
+      // The first life's HELLO reported an empty recovery; wait for the second life's.
+      const spoolDir = path.join(workDir, "builds", id);
+      const row = await poll(
+        "the restarted agent's HELLO with what it recovered",
+        () => agentRow("root-doomed"),
+        (a) => a?.state === "ONLINE" && a.hostFacts.includes(JSON.stringify(spoolDir)),
+        60_000,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\nagent output:\n${second.output().slice(-3000)}`);
+      });
+      expect(hostState(workDir)).toEqual({ mounts: [], loops: [], chrooted: [] });
+      const { recovered } = JSON.parse(row!.hostFacts) as {
+        recovered: { mounts: string[]; loopDevices: string[]; workDirs: string[] };
+      };
+      // Every mount the crash left is reported as cleaned (teardown reports what it unmounted).
+      for (const m of crashed.mounts) expect(recovered.mounts).toContain(m);
+      expect(recovered.workDirs).toContain(spoolDir);
+      const final = await server().waitStatus(
+        id,
+        ["CANCELLED", "ERRORED", "FAILED", "SUCCEEDED"],
+        30_000,
+      );
+      expect(final.status).toBe("CANCELLED");
+      console.info(
+        `agent killed (engine): crash left ${crashed.mounts.length} mounts, ${crashed.chrooted.length} chrooted pids; ` +
+          `restart recovered ${recovered.mounts.length} mounts, ${recovered.workDirs.length} work dirs`,
+      );
+    }, 240_000);
   });
 }

@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { AGENT_REGISTER_PATH, ZRegisterResponse, type TRegisterRequest } from "@kiln/protocol";
-import { createFakeExecutor } from "../../apps/cli/src/agent/create-fake-executor.ts";
+import { createFakeExecutor } from "../../apps/cli/src/agent/testing/create-fake-executor.ts";
 import { createStreamingExecutor } from "./support/create-streaming-executor.ts";
 import { abuseFrames } from "./support/abuse-frames.ts";
 import { deliverAbuse, type TAbuser } from "./support/deliver-abuse.ts";

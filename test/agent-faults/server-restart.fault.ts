@@ -7,7 +7,7 @@
  * (it did, and lost the build, before mark-agents-offline took serverStartedAt).
  */
 import { describe, expect, it } from "vitest";
-import { createFakeExecutor } from "../../apps/cli/src/agent/create-fake-executor.ts";
+import { createFakeExecutor } from "../../apps/cli/src/agent/testing/create-fake-executor.ts";
 import { hasInvalidUtf8, noisyBuildScript } from "./support/noisy-build-script.ts";
 import { startTestAgent } from "./support/start-test-agent.ts";
 import { useFaultServer } from "./support/use-fault-server.ts";

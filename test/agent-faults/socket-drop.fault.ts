@@ -8,7 +8,7 @@
  * product's default heartbeat (10 s) and grace (3 heartbeats).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { createFakeExecutor } from "../../apps/cli/src/agent/create-fake-executor.ts";
+import { createFakeExecutor } from "../../apps/cli/src/agent/testing/create-fake-executor.ts";
 import { hasInvalidUtf8, noisyBuildScript } from "./support/noisy-build-script.ts";
 import { startCutProxy, type CutProxy } from "./support/start-cut-proxy.ts";
 import { poll } from "./support/start-fault-server.ts";

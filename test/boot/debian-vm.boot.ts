@@ -1,54 +1,14 @@
-import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { canBuildDebianImages, skipNote } from "@kiln/engine/testing/host-capabilities";
 import { bootImage, uefiUnavailable } from "./boot-image.ts";
+import { buildVmImage, logTail } from "./build-vm-image.ts";
 
-const KILN = path.resolve(import.meta.dirname, "..", "..", "apps", "cli", "bin", "kiln.js");
-
-/** Why real Debian builds cannot run on this host (undefined: they can). */
-function unavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return "not root";
-  if (!fs.existsSync("/dev/loop-control")) return "no loop devices";
-  for (const tool of ["debootstrap", "qemu-img", "qemu-system-x86_64", "sgdisk", "mcopy"]) {
-    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `missing ${tool}`;
-  }
-  return undefined;
-}
-
-const why = unavailable();
+const why = canBuildDebianImages();
 const out = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-vm-"));
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
-
-/** `kiln build -o NAME -t qcow2 vm debian-minimal [extra]`, output kept in a log. */
-async function kilnBuild(
-  name: string,
-  extra: string[],
-): Promise<{ code: number | null; log: string }> {
-  const logFile = path.join(out, `${name}.log`);
-  const child = spawn(
-    process.execPath,
-    [KILN, "build", "-o", path.join(out, name), "-t", "qcow2", "vm", "debian-minimal", ...extra],
-    {
-      env: { ...process.env, ELEMENTS_PATH: "" },
-      stdio: ["ignore", fs.openSync(logFile, "w"), fs.openSync(logFile, "a")],
-    },
-  );
-  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-  return { code, log: fs.readFileSync(logFile, "utf8") };
-}
-
-const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, "g");
-
-/** The console without terminal escapes, for a readable failure message. */
-function stripAnsi(text: string): string {
-  return text.replace(ANSI, "");
-}
-
-function tail(text: string, lines = 40): string {
-  return text.split("\n").slice(-lines).join("\n");
-}
 
 const variants: { name: string; extra: string[]; uefi: boolean; skip?: string }[] = [
   { name: "vm-mbr", extra: [], uefi: false },
@@ -57,14 +17,19 @@ const variants: { name: string; extra: string[]; uefi: boolean; skip?: string }[
 ];
 
 describe.skipIf(why)(
-  `a real vm debian-minimal image boots to a login prompt ${why ? `(skipped: ${why})` : ""}`,
+  `a real vm debian-minimal image boots to a login prompt${skipNote(why)}`,
   () => {
     for (const v of variants) {
       it.skipIf(v.skip)(
         `${v.name}: builds with kiln build and boots under qemu (TCG)${v.skip ? ` (skipped: ${v.skip})` : ""}`,
         async () => {
-          const build = await kilnBuild(v.name, v.extra);
-          expect(build.code, tail(build.log)).toBe(0);
+          const build = await buildVmImage({
+            out,
+            name: v.name,
+            extra: v.extra,
+            env: { ELEMENTS_PATH: "" },
+          });
+          expect(build.code, logTail(build.log)).toBe(0);
           const image = path.join(out, `${v.name}.qcow2`);
           expect(fs.existsSync(image)).toBe(true);
           // The build record: packages with versions, elements, arguments.
@@ -80,7 +45,7 @@ describe.skipIf(why)(
             uefi: v.uefi,
             timeoutMs: 240_000,
           });
-          expect(boot.loggedIn, tail(stripAnsi(boot.console), 60)).toBe(true);
+          expect(boot.loggedIn, logTail(boot.console, 60)).toBe(true);
           fs.rmSync(image, { force: true });
         },
         20 * 60_000,

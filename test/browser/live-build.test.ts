@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Logger } from "@kiln/engine/logger";
 import type { AgentWorker } from "../../apps/cli/src/agent/agent-worker.ts";
 import { runAgent } from "../../apps/cli/src/agent/run-agent.ts";
-import { browserSkipReason, launchChromium } from "./support/launch-chromium.ts";
+import { hasChromium, skipNote, warnIfSkipped } from "@kiln/engine/testing/host-capabilities";
+import { launchChromium } from "./support/launch-chromium.ts";
 import {
   createLiveExecutor,
   LIVE_LINE_RE,
@@ -29,8 +30,8 @@ import { createTimings, screenshot, SHOTS } from "./support/page-tools.ts";
 import { startKilnServer, type TKilnServer } from "./support/start-kiln-server.ts";
 import { trpcMutate, trpcQuery } from "./support/trpc-http.ts";
 
-const skip = browserSkipReason();
-if (skip) console.log(`live build browser test skipped: ${skip}`);
+const skip = hasChromium();
+warnIfSkipped("live build browser test", skip);
 
 const ADMIN = { email: "live-admin@kiln.test", password: "correct horse battery" };
 /** 20 lines/s for a minute: far longer than the test lets it run before cancelling. */
@@ -73,197 +74,203 @@ async function progressValue(): Promise<number> {
 }
 const badgeStatus = () => page.getByTestId("status-badge").first().getAttribute("data-status");
 
-describe.skipIf(!!skip).sequential("live build in chromium", { timeout: 240_000 }, () => {
-  let recipeId = "";
-  let buildId = "";
+describe
+  .skipIf(skip)
+  .sequential(`live build in chromium${skipNote(skip)}`, { timeout: 240_000 }, () => {
+    let recipeId = "";
+    let buildId = "";
 
-  beforeAll(async () => {
-    fs.mkdirSync(SHOTS, { recursive: true });
-    server = await timed("server start (incl. next build when stale)", () =>
-      startKilnServer({
-        env: { KILN_ADMIN_EMAIL: ADMIN.email, KILN_ADMIN_PASSWORD: ADMIN.password },
-      }),
-    );
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.setDefaultTimeout(20_000);
-    agentDir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-live-agent-"));
-  }, 240_000);
+    beforeAll(async () => {
+      fs.mkdirSync(SHOTS, { recursive: true });
+      server = await timed("server start (incl. next build when stale)", () =>
+        startKilnServer({
+          env: { KILN_ADMIN_EMAIL: ADMIN.email, KILN_ADMIN_PASSWORD: ADMIN.password },
+        }),
+      );
+      browser = await launchChromium();
+      page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      page.setDefaultTimeout(20_000);
+      agentDir = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-live-agent-"));
+    }, 240_000);
 
-  afterAll(async () => {
-    await worker?.stop().catch(() => undefined);
-    await agentDone?.catch(() => undefined);
-    await browser?.close();
-    await server?.stop();
-    if (agentDir) fs.rmSync(agentDir, { recursive: true, force: true });
-    console.log("live build browser test timings (ms):", JSON.stringify(timings));
-  });
-
-  it("signs in, sets up a recipe and connects an agent registered with a token", async () => {
-    await page.goto(`${server.url}/sign-in`);
-    await page.getByTestId("sign-in-email").fill(ADMIN.email);
-    await page.getByTestId("sign-in-password").fill(ADMIN.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL("**/builds");
-
-    const team = await trpcMutate<{ id: string }>(page, server.url, "teams.create", {
-      slug: "live",
-      name: "Live",
+    afterAll(async () => {
+      await worker?.stop().catch(() => undefined);
+      await agentDone?.catch(() => undefined);
+      await browser?.close();
+      await server?.stop();
+      if (agentDir) fs.rmSync(agentDir, { recursive: true, force: true });
+      console.log("live build browser test timings (ms):", JSON.stringify(timings));
     });
-    const catalogs = await trpcQuery<
-      { name: string; teamId: string | null; latestVersion: { id: string } | null }[]
-    >(page, server.url, "catalogs.list", {});
-    const builtin = catalogs.find((c) => c.teamId === null && c.latestVersion);
-    expect(builtin, JSON.stringify(catalogs)).toBeTruthy();
-    ({ recipeId } = await trpcMutate<{ recipeId: string }>(page, server.url, "recipes.create", {
-      teamId: team.id,
-      name: "live-vm",
-      version: {
-        elements: ["debian-minimal", "vm"],
-        outputTypes: ["qcow2"],
-        catalogVersionIds: [builtin!.latestVersion!.id],
-      },
-    }));
 
-    const { token } = await trpcMutate<{ token: string }>(
-      page,
-      server.url,
-      "agents.createRegistrationToken",
-      {},
-    );
-    expect(token).toMatch(/^kiln_reg_/);
-    executor = createLiveExecutor(liveBuildScript(SCRIPT));
-    agentDone = runAgent({
-      server: server.url,
-      token,
-      workDir: agentDir,
-      name: "live-agent",
-      labels: {},
-      capacity: 1,
-      executor,
-      logger: agentLogger,
-      skipCleanup: true,
-      onWorker: (w) => (worker = w),
+    it("signs in, sets up a recipe and connects an agent registered with a token", async () => {
+      await page.goto(`${server.url}/sign-in`);
+      await page.getByTestId("sign-in-email").fill(ADMIN.email);
+      await page.getByTestId("sign-in-password").fill(ADMIN.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL("**/builds");
+
+      const team = await trpcMutate<{ id: string }>(page, server.url, "teams.create", {
+        slug: "live",
+        name: "Live",
+      });
+      const catalogs = await trpcQuery<
+        { name: string; teamId: string | null; latestVersion: { id: string } | null }[]
+      >(page, server.url, "catalogs.list", {});
+      const builtin = catalogs.find((c) => c.teamId === null && c.latestVersion);
+      expect(builtin, JSON.stringify(catalogs)).toBeTruthy();
+      ({ recipeId } = await trpcMutate<{ recipeId: string }>(page, server.url, "recipes.create", {
+        teamId: team.id,
+        name: "live-vm",
+        version: {
+          elements: ["debian-minimal", "vm"],
+          outputTypes: ["qcow2"],
+          catalogVersionIds: [builtin!.latestVersion!.id],
+        },
+      }));
+
+      const { token } = await trpcMutate<{ token: string }>(
+        page,
+        server.url,
+        "agents.createRegistrationToken",
+        {},
+      );
+      expect(token).toMatch(/^kiln_reg_/);
+      executor = createLiveExecutor(liveBuildScript(SCRIPT));
+      agentDone = runAgent({
+        server: server.url,
+        token,
+        workDir: agentDir,
+        name: "live-agent",
+        labels: {},
+        capacity: 1,
+        executor,
+        logger: agentLogger,
+        skipCleanup: true,
+        onWorker: (w) => (worker = w),
+      });
+      agentDone.catch((err: unknown) => agentLog.push(`runAgent ended: ${String(err)}`));
+      await timed("agent registered and online", () =>
+        expect
+          .poll(async () => {
+            const agents = await trpcQuery<{ name: string; state: string }[]>(
+              page,
+              server.url,
+              "agents.list",
+            );
+            return agents.find((a) => a.name === "live-agent")?.state;
+          }, SLOW)
+          .toBe("ONLINE"),
+      );
     });
-    agentDone.catch((err: unknown) => agentLog.push(`runAgent ended: ${String(err)}`));
-    await timed("agent registered and online", () =>
-      expect
-        .poll(async () => {
-          const agents = await trpcQuery<{ name: string; state: string }[]>(
-            page,
-            server.url,
-            "agents.list",
-          );
-          return agents.find((a) => a.name === "live-agent")?.state;
-        }, SLOW)
-        .toBe("ONLINE"),
-    );
-  });
 
-  it("a build started from the recipe page streams log lines and moves the progress bar", async () => {
-    await page.goto(`${server.url}/recipes/${recipeId}`);
-    await page.getByTestId("build-now").click();
-    await page.waitForURL("**/builds/*");
-    buildId = page.url().split("/").pop()!;
+    it("a build started from the recipe page streams log lines and moves the progress bar", async () => {
+      await page.goto(`${server.url}/recipes/${recipeId}`);
+      await page.getByTestId("build-now").click();
+      await page.waitForURL("**/builds/*");
+      buildId = page.url().split("/").pop()!;
 
-    await timed("build page: queued → RUNNING on the agent", async () => {
-      await expect.poll(badgeStatus, { ...SLOW, message: diagnostics() }).toBe("RUNNING");
-      await expect.poll(lineCount, SLOW).toBeGreaterThan(0);
+      await timed("build page: queued → RUNNING on the agent", async () => {
+        await expect.poll(badgeStatus, { ...SLOW, message: diagnostics() }).toBe("RUNNING");
+        await expect.poll(lineCount, SLOW).toBeGreaterThan(0);
+      });
+      expect(executor.fake.jobs.map((j) => j.buildId)).toEqual([buildId]);
+      await installLatencyProbe(page, LIVE_LINE_RE);
+
+      // New lines keep arriving without a reload: the count grows between two reads, and the
+      // rows in view (the viewer follows the tail) are the agent's live lines.
+      const before = await lineCount();
+      await expect.poll(lineCount, SLOW).toBeGreaterThanOrEqual(before + 20);
+      const lastRow = page.getByTestId("log-viewer").locator("[data-line]").last();
+      await expect
+        .poll(async () => (await lastRow.textContent()) ?? "", SLOW)
+        .toMatch(LIVE_LINE_RE);
+
+      // The progress bar follows the agent's progress events.
+      await expect.poll(progressValue, SLOW).toBeGreaterThan(0);
+      const p1 = await progressValue();
+      await expect.poll(progressValue, SLOW).toBeGreaterThan(p1);
+      const p2 = await progressValue();
+      expect(p2).toBeLessThan(100);
+      expect(
+        Number(
+          await page
+            .getByTestId("build-progress-bar")
+            .getByRole("progressbar")
+            .getAttribute("aria-valuenow"),
+        ),
+      ).toBeGreaterThanOrEqual(p2);
+      await page.getByTestId("phase-timeline").waitFor();
+
+      // Enough live lines for the latency figures (20 lines/s: about 5 s).
+      await expect
+        .poll(async () => (await readLatencies(page)).length, { timeout: 30_000, interval: 500 })
+        .toBeGreaterThanOrEqual(100);
+      await screenshot(page, "build-live");
+      expect(await badgeStatus()).toBe("RUNNING");
     });
-    expect(executor.fake.jobs.map((j) => j.buildId)).toEqual([buildId]);
-    await installLatencyProbe(page, LIVE_LINE_RE);
 
-    // New lines keep arriving without a reload: the count grows between two reads, and the
-    // rows in view (the viewer follows the tail) are the agent's live lines.
-    const before = await lineCount();
-    await expect.poll(lineCount, SLOW).toBeGreaterThanOrEqual(before + 20);
-    const lastRow = page.getByTestId("log-viewer").locator("[data-line]").last();
-    await expect.poll(async () => (await lastRow.textContent()) ?? "", SLOW).toMatch(LIVE_LINE_RE);
+    it("the Cancel button stops the job on the agent and the page shows CANCELLED within 10 s", async () => {
+      const latencies = await readLatencies(page);
+      const writtenBefore = executor.linesWritten.get(buildId) ?? 0;
+      expect(writtenBefore).toBeGreaterThan(0);
+      expect(executor.finished.has(buildId)).toBe(false);
 
-    // The progress bar follows the agent's progress events.
-    await expect.poll(progressValue, SLOW).toBeGreaterThan(0);
-    const p1 = await progressValue();
-    await expect.poll(progressValue, SLOW).toBeGreaterThan(p1);
-    const p2 = await progressValue();
-    expect(p2).toBeLessThan(100);
-    expect(
-      Number(
-        await page
-          .getByTestId("build-progress-bar")
-          .getByRole("progressbar")
-          .getAttribute("aria-valuenow"),
-      ),
-    ).toBeGreaterThanOrEqual(p2);
-    await page.getByTestId("phase-timeline").waitFor();
+      const clicked = Date.now();
+      await page.getByRole("button", { name: "Cancel", exact: true }).click();
+      await expect
+        .poll(badgeStatus, { timeout: CANCEL_BOUND_MS, interval: 100, message: diagnostics() })
+        .toBe("CANCELLED");
+      timings["Cancel click → CANCELLED on the page"] = Date.now() - clicked;
 
-    // Enough live lines for the latency figures (20 lines/s: about 5 s).
-    await expect
-      .poll(async () => (await readLatencies(page)).length, { timeout: 30_000, interval: 500 })
-      .toBeGreaterThanOrEqual(100);
-    await screenshot(page, "build-live");
-    expect(await badgeStatus()).toBe("RUNNING");
-  });
+      // The agent's job was aborted and its executor returned early, cancelled.
+      const job = executor.fake.jobs.find((j) => j.buildId === buildId)!;
+      expect(job.signal.aborted).toBe(true);
+      await expect
+        .poll(() => executor.finished.get(buildId)?.outcome.status, SLOW)
+        .toBe("cancelled");
+      timings["Cancel click → executor returned"] = executor.finished.get(buildId)!.at - clicked;
+      await expect.poll(() => worker?.running ?? ["no worker"], SLOW).toEqual([]);
+      const written = executor.linesWritten.get(buildId) ?? 0;
+      expect(written).toBeLessThan(SCRIPT.lines);
+      // On BUILD_FINISHED_ACK the agent drops the build's spool and work dir.
+      await expect
+        .poll(() => fs.existsSync(path.join(agentDir, "builds", buildId)), SLOW)
+        .toBe(false);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(executor.linesWritten.get(buildId)).toBe(written);
 
-  it("the Cancel button stops the job on the agent and the page shows CANCELLED within 10 s", async () => {
-    const latencies = await readLatencies(page);
-    const writtenBefore = executor.linesWritten.get(buildId) ?? 0;
-    expect(writtenBefore).toBeGreaterThan(0);
-    expect(executor.finished.has(buildId)).toBe(false);
+      // The server agrees, and its stored log ends with the agent's cancel line.
+      const stored = await trpcQuery<{ status: string }>(page, server.url, "builds.get", {
+        buildId,
+      });
+      expect(stored.status).toBe("CANCELLED");
+      const raw = await page.request.get(`${server.url}/api/builds/${buildId}/log`);
+      expect(raw.status()).toBe(200);
+      const storedLines = (await raw.text()).split("\n").filter(Boolean);
+      expect(storedLines.at(-1)).toContain("kiln: cancelling");
+      expect(storedLines.filter((l) => LIVE_LINE_RE.test(l))).toHaveLength(written);
 
-    const clicked = Date.now();
-    await page.getByRole("button", { name: "Cancel", exact: true }).click();
-    await expect
-      .poll(badgeStatus, { timeout: CANCEL_BOUND_MS, interval: 100, message: diagnostics() })
-      .toBe("CANCELLED");
-    timings["Cancel click → CANCELLED on the page"] = Date.now() - clicked;
+      await page.getByRole("button", { name: "Retry", exact: true }).waitFor();
+      await screenshot(page, "build-cancelled");
 
-    // The agent's job was aborted and its executor returned early, cancelled.
-    const job = executor.fake.jobs.find((j) => j.buildId === buildId)!;
-    expect(job.signal.aborted).toBe(true);
-    await expect.poll(() => executor.finished.get(buildId)?.outcome.status, SLOW).toBe("cancelled");
-    timings["Cancel click → executor returned"] = executor.finished.get(buildId)!.at - clicked;
-    await expect.poll(() => worker?.running ?? ["no worker"], SLOW).toEqual([]);
-    const written = executor.linesWritten.get(buildId) ?? 0;
-    expect(written).toBeLessThan(SCRIPT.lines);
-    // On BUILD_FINISHED_ACK the agent drops the build's spool and work dir.
-    await expect
-      .poll(() => fs.existsSync(path.join(agentDir, "builds", buildId)), SLOW)
-      .toBe(false);
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(executor.linesWritten.get(buildId)).toBe(written);
-
-    // The server agrees, and its stored log ends with the agent's cancel line.
-    const stored = await trpcQuery<{ status: string }>(page, server.url, "builds.get", {
-      buildId,
+      const p50 = quantile(latencies, 0.5);
+      const p95 = quantile(latencies, 0.95);
+      console.log(
+        `live log latency agent write → page DOM (ms): n=${latencies.length} p50=${p50} p95=${p95} max=${Math.max(...latencies)} (lines written before cancel: ${written})`,
+      );
+      timings["log latency p50"] = p50;
+      timings["log latency p95"] = p95;
     });
-    expect(stored.status).toBe("CANCELLED");
-    const raw = await page.request.get(`${server.url}/api/builds/${buildId}/log`);
-    expect(raw.status()).toBe(200);
-    const storedLines = (await raw.text()).split("\n").filter(Boolean);
-    expect(storedLines.at(-1)).toContain("kiln: cancelling");
-    expect(storedLines.filter((l) => LIVE_LINE_RE.test(l))).toHaveLength(written);
 
-    await page.getByRole("button", { name: "Retry", exact: true }).waitFor();
-    await screenshot(page, "build-cancelled");
-
-    const p50 = quantile(latencies, 0.5);
-    const p95 = quantile(latencies, 0.95);
-    console.log(
-      `live log latency agent write → page DOM (ms): n=${latencies.length} p50=${p50} p95=${p95} max=${Math.max(...latencies)} (lines written before cancel: ${written})`,
-    );
-    timings["log latency p50"] = p50;
-    timings["log latency p95"] = p95;
+    it("once the build has ended the page shows its whole stored log, the last lines included", async () => {
+      const written = executor.linesWritten.get(buildId) ?? 0;
+      const raw = await page.request.get(`${server.url}/api/builds/${buildId}/log`);
+      const storedLines = (await raw.text()).split("\n").filter(Boolean);
+      // The lines written in the last moments before the end (here the agent's cancel line) are
+      // the ones people read; the page must not stop following before they arrive.
+      await expect.poll(lineCount, SLOW).toBe(storedLines.length);
+      expect(storedLines.filter((l) => LIVE_LINE_RE.test(l))).toHaveLength(written);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await lineCount()).toBe(storedLines.length);
+    });
   });
-
-  it("once the build has ended the page shows its whole stored log, the last lines included", async () => {
-    const written = executor.linesWritten.get(buildId) ?? 0;
-    const raw = await page.request.get(`${server.url}/api/builds/${buildId}/log`);
-    const storedLines = (await raw.text()).split("\n").filter(Boolean);
-    // The lines written in the last moments before the end (here the agent's cancel line) are
-    // the ones people read; the page must not stop following before they arrive.
-    await expect.poll(lineCount, SLOW).toBe(storedLines.length);
-    expect(storedLines.filter((l) => LIVE_LINE_RE.test(l))).toHaveLength(written);
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(await lineCount()).toBe(storedLines.length);
-  });
-});

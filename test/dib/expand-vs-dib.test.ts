@@ -4,11 +4,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DIB_ELEMENTS, dibAvailable, dibElementInfo } from "../support/dib-oracle.ts";
+import { DIB_ELEMENTS, dibElementInfo } from "../support/dib-oracle.ts";
+import { hasDib, skipNote, warnIfSkipped } from "@kiln/engine/testing/host-capabilities";
 import { dibExpandBatch } from "../support/dib-oracle-batch.ts";
 import { expandElements } from "../../packages/engine/src/elements/expand-elements.ts";
 import { findElements } from "../../packages/engine/src/elements/find-elements.ts";
-import { createElementTree, makeTempRoot, type TreeSpec } from "../support/element-tree.ts";
+import { createElementTree, makeTempRoot, type TreeSpec } from "@kiln/engine/testing/element-tree";
 import {
   compareWithDib,
   kilnExpand,
@@ -17,7 +18,8 @@ import {
   type KilnExpansion,
 } from "../support/kiln-cli.ts";
 
-const noDib = !dibAvailable();
+const noDib = hasDib();
+warnIfSkipped("differential tests against DIB", noDib);
 const OS = ["operating-system"];
 
 const REALISTIC: string[][] = [
@@ -91,7 +93,7 @@ function engineExpand(requested: string[], elementsPath: string): KilnExpansion 
   }
 }
 
-describe.skipIf(noDib)("elements expand vs DIB: DIB's own element tree", () => {
+describe.skipIf(noDib)(`elements expand vs DIB: DIB's own element tree${skipNote(noDib)}`, () => {
   const realistic = REALISTIC.map((els) => ({
     label: els.join(" "),
     elements: els,
@@ -228,7 +230,7 @@ const SCENARIOS: Scenario[] = [
   { label: "order-dependent graph (any DIB result)", elements: ["X2"], path: "@/p1" },
 ];
 
-describe.skipIf(noDib)("elements expand vs DIB: generated trees", () => {
+describe.skipIf(noDib)(`elements expand vs DIB: generated trees${skipNote(noDib)}`, () => {
   const root = makeTempRoot("kiln-expand-");
   let results = new Map<string, string | undefined>();
   beforeAll(async () => {

@@ -6,12 +6,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DIB_ELEMENTS, DIB_PHASES, dibAvailable } from "../support/dib-oracle.ts";
+import { DIB_ELEMENTS, DIB_PHASES } from "../support/dib-oracle.ts";
+import { hasDib, skipNote, warnIfSkipped } from "@kiln/engine/testing/host-capabilities";
 import { dibBuildPlan } from "../support/dib-oracle-plan.ts";
-import { makeTempRoot } from "../support/element-tree.ts";
+import { makeTempRoot } from "@kiln/engine/testing/element-tree";
 import { mapLimit, runKiln } from "../support/kiln-cli.ts";
 
-const noDib = !dibAvailable();
+const noDib = hasDib();
+warnIfSkipped("differential tests against DIB", noDib);
 
 interface Request {
   label: string;
@@ -108,7 +110,7 @@ async function compare(r: Request, scratch: string): Promise<string[]> {
   return diffs;
 }
 
-describe.skipIf(noDib)("build --dry-run vs DIB's plan on DIB's elements", () => {
+describe.skipIf(noDib)(`build --dry-run vs DIB's plan on DIB's elements${skipNote(noDib)}`, () => {
   const root = makeTempRoot("kiln-plan-vs-dib-");
   const results = new Map<string, string[]>();
   beforeAll(async () => {

@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { expandElements } from "../../packages/engine/src/elements/expand-elements.ts";
 import { findElements } from "../../packages/engine/src/elements/find-elements.ts";
 import { listRunParts } from "../../packages/engine/src/hooks/list-run-parts.ts";
-import { DIB_ROOT, dibAvailable, dibRunPartsList } from "../support/dib-oracle.ts";
+import { DIB_ROOT, dibRunPartsList } from "../support/dib-oracle.ts";
+import { hasDib, skipNote, warnIfSkipped } from "@kiln/engine/testing/host-capabilities";
 import { dibExpandBatch, type DibOutcome } from "../support/dib-oracle-batch.ts";
 import { dibHooksPlan } from "../support/dib-oracle-plan.ts";
 import {
@@ -17,11 +18,12 @@ import {
   makeTempRoot,
   writeHookDir,
   type TreeSpec,
-} from "../support/element-tree.ts";
+} from "@kiln/engine/testing/element-tree";
 import { runKiln, type CliResult } from "../support/kiln-cli.ts";
 import { planBuild, planToJson } from "../../packages/engine/src/plan/plan-build.ts";
 
-const noDib = !dibAvailable();
+const noDib = hasDib();
+warnIfSkipped("differential tests against DIB", noDib);
 const SEED = 20261130;
 const root = makeTempRoot("kiln-prop-");
 afterAll(() => root.cleanup());
@@ -195,7 +197,7 @@ const HOOK_NAME = fc
   .map(([n, s, w]) => n + s + w)
   .filter((n) => n !== "" && n !== "." && n !== ".." && !n.includes("/"));
 
-describe.skipIf(noDib)("property: Kiln vs DIB", () => {
+describe.skipIf(noDib)(`property: Kiln vs DIB${skipNote(noDib)}`, () => {
   it("expansion, provided names never real elements", () => {
     checkExpansions(treeCase(false), 300);
   }, 60_000);

@@ -4,10 +4,17 @@
  * files it sourced before each phase. Used by the trace test and the
  * DIB-vs-Kiln bench.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { dibUnavailableReason } from "../support/dib-oracle.ts";
+import {
+  canUseLoopDevices,
+  firstReason,
+  hasDib,
+  hasTool,
+  hasTools,
+  type SkipReason,
+} from "@kiln/engine/testing/host-capabilities";
 import { REPO_ROOT } from "../support/kiln-cli.ts";
 
 /** The console script Debian's python3-diskimage-builder installs. */
@@ -15,21 +22,14 @@ export const DISK_IMAGE_CREATE = "/usr/bin/disk-image-create";
 /** Fixture: tiny OS element, hook elements, and a sudo stand-in (see its README). */
 export const TRACE_FIXTURE = path.join(REPO_ROOT, "test/fixtures/dib-trace");
 
-function hasCommand(name: string): boolean {
-  return spawnSync("/bin/sh", ["-c", `command -v ${name}`]).status === 0;
-}
-
-/** Why a real disk-image-create run is impossible here, or undefined. */
-export function diskImageCreateUnavailableReason(): string | undefined {
-  const dib = dibUnavailableReason();
-  if (dib) return dib;
-  if (!fs.existsSync(DISK_IMAGE_CREATE)) return `${DISK_IMAGE_CREATE} is missing`;
-  if (process.getuid?.() !== 0) return "disk-image-create needs root (chroot, mount, losetup)";
-  if (!fs.existsSync("/dev/loop-control")) return "no loop devices (/dev/loop-control)";
-  for (const tool of ["losetup", "mkfs.ext4", "fstrim"]) {
-    if (!hasCommand(tool)) return `${tool} is not installed`;
-  }
-  return undefined;
+/** Why a real disk-image-create run is impossible here (it needs root: chroot, mount, losetup), or null. */
+export function diskImageCreateUnavailableReason(): SkipReason {
+  return firstReason(
+    hasDib(),
+    fs.existsSync(DISK_IMAGE_CREATE) ? null : `${DISK_IMAGE_CREATE} is missing`,
+    canUseLoopDevices(),
+    hasTools("losetup", "mkfs.ext4", "fstrim"),
+  );
 }
 
 export interface DibRun {
@@ -52,7 +52,7 @@ export function runDiskImageCreate(opts: {
   env?: Record<string, string>;
   timeoutMs?: number;
 }): Promise<DibRun> {
-  const sudoShim = hasCommand("sudo") ? [] : [path.join(TRACE_FIXTURE, "bin")];
+  const sudoShim = hasTool("sudo") === null ? [] : [path.join(TRACE_FIXTURE, "bin")];
   const env: Record<string, string | undefined> = {
     ...process.env,
     PATH: [...sudoShim, process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin"].join(":"),

@@ -2,11 +2,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { dibAvailable, dibRunPartsList } from "../support/dib-oracle.ts";
-import { makeTempRoot, writeHookDir, type HookEntry } from "../support/element-tree.ts";
+import { dibRunPartsList } from "../support/dib-oracle.ts";
+import { hasDib, skipNote, warnIfSkipped } from "@kiln/engine/testing/host-capabilities";
+import { makeTempRoot, writeHookDir, type HookEntry } from "@kiln/engine/testing/element-tree";
 import { runKiln } from "../support/kiln-cli.ts";
 
-const noDib = !dibAvailable();
+const noDib = hasDib();
+warnIfSkipped("differential tests against DIB", noDib);
 const exec = (...names: string[]): HookEntry[] => names.map((name) => ({ name, kind: "exec" }));
 
 const CASES: Record<string, HookEntry[]> = {
@@ -52,7 +54,7 @@ const CASES: Record<string, HookEntry[]> = {
   "empty directory": [],
 };
 
-describe.skipIf(noDib)("run-parts --list vs dib-run-parts", () => {
+describe.skipIf(noDib)(`run-parts --list vs dib-run-parts${skipNote(noDib)}`, () => {
   const root = makeTempRoot("kiln-runparts-");
   afterAll(() => root.cleanup());
 

@@ -8,7 +8,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DIB_ELEMENTS, DIB_PHASES } from "../support/dib-oracle.ts";
-import { makeTempRoot } from "../support/element-tree.ts";
+import { makeTempRoot } from "@kiln/engine/testing/element-tree";
+import { skipNote, warnIfSkipped } from "@kiln/engine/testing/host-capabilities";
 import { runKiln } from "../support/kiln-cli.ts";
 import {
   diskImageCreateUnavailableReason,
@@ -21,7 +22,7 @@ import {
 } from "./run-disk-image-create.ts";
 
 const unavailable = diskImageCreateUnavailableReason();
-if (unavailable) console.warn(`skipping the DIB trace test: ${unavailable}`);
+warnIfSkipped("the DIB trace test", unavailable);
 
 const ELEMENTS_PATH = `${path.join(TRACE_FIXTURE, "elements")}:${DIB_ELEMENTS}`;
 /** --image-size: DIB sizes a tiny root below its own 64 MiB ext4 journal otherwise. */
@@ -63,101 +64,104 @@ function kilnTrace(jsonLines: string): { trace: RunPartsTrace; output: string[];
 
 const show = (hooks: TraceHook[]) => hooks.map((h) => `${h.phase}/${h.script}`);
 
-describe.skipIf(unavailable !== undefined)("hooks DIB runs vs kiln build --dry-run", () => {
-  const root = makeTempRoot("kiln-dib-trace-");
-  let dib: DibRun;
-  let dibTrace: RunPartsTrace;
-  let plan: KilnPlanJson;
-  let kilnRun: { exitCode: number; stdout: string; stderr: string; seconds: number };
+describe.skipIf(unavailable)(
+  `hooks DIB runs vs kiln build --dry-run${skipNote(unavailable)}`,
+  () => {
+    const root = makeTempRoot("kiln-dib-trace-");
+    let dib: DibRun;
+    let dibTrace: RunPartsTrace;
+    let plan: KilnPlanJson;
+    let kilnRun: { exitCode: number; stdout: string; stderr: string; seconds: number };
 
-  beforeAll(async () => {
-    for (const d of ["dib", "kiln"]) fs.mkdirSync(path.join(root.dir, d));
-    const kilnEnv = {
-      ELEMENTS_PATH,
-      KILN_LOG_LEVEL: "error",
-      TMP_DIR: path.join(root.dir, "kiln"),
-      DIB_IMAGE_CACHE: path.join(root.dir, "kiln", "cache"),
-    };
-    const t0 = Date.now();
-    // DIB and Kiln build side by side (separate dirs and loop devices).
-    const [dibRun, kilnBuild, dry] = await Promise.all([
-      runDiskImageCreate({
-        args: [...FLAGS, "-o", path.join(root.dir, "dib", "trace"), ...ELEMENTS],
-        elementsPath: path.join(TRACE_FIXTURE, "elements"),
-        workDir: path.join(root.dir, "dib"),
-        timeoutMs: 110_000,
-      }),
-      runKiln(
-        [
-          "build",
-          ...FLAGS,
-          "--log-format",
-          "json",
-          "-o",
-          path.join(root.dir, "kiln", "trace"),
-          ...ELEMENTS,
-        ],
-        { env: kilnEnv },
-      ).then((r) => ({ ...r, seconds: (Date.now() - t0) / 1000 })),
-      runKiln(["build", "--dry-run", "--json", ...FLAGS, ...ELEMENTS], { env: kilnEnv }),
-    ]);
-    dib = dibRun;
-    kilnRun = kilnBuild;
-    console.info(
-      `DIB build ${dib.seconds.toFixed(1)} s (exit ${dib.exitCode}); Kiln build ${kilnRun.seconds.toFixed(1)} s (exit ${kilnRun.exitCode})`,
-    );
-    fs.writeFileSync(path.join(root.dir, "dib.log"), dib.log);
-    dibTrace = parseRunPartsLog(dib.log);
-    expect(dry.exitCode, dry.stderr).toBe(0);
-    plan = JSON.parse(dry.stdout) as KilnPlanJson;
-  }, 120_000);
-  afterAll(() => root.cleanup());
+    beforeAll(async () => {
+      for (const d of ["dib", "kiln"]) fs.mkdirSync(path.join(root.dir, d));
+      const kilnEnv = {
+        ELEMENTS_PATH,
+        KILN_LOG_LEVEL: "error",
+        TMP_DIR: path.join(root.dir, "kiln"),
+        DIB_IMAGE_CACHE: path.join(root.dir, "kiln", "cache"),
+      };
+      const t0 = Date.now();
+      // DIB and Kiln build side by side (separate dirs and loop devices).
+      const [dibRun, kilnBuild, dry] = await Promise.all([
+        runDiskImageCreate({
+          args: [...FLAGS, "-o", path.join(root.dir, "dib", "trace"), ...ELEMENTS],
+          elementsPath: path.join(TRACE_FIXTURE, "elements"),
+          workDir: path.join(root.dir, "dib"),
+          timeoutMs: 110_000,
+        }),
+        runKiln(
+          [
+            "build",
+            ...FLAGS,
+            "--log-format",
+            "json",
+            "-o",
+            path.join(root.dir, "kiln", "trace"),
+            ...ELEMENTS,
+          ],
+          { env: kilnEnv },
+        ).then((r) => ({ ...r, seconds: (Date.now() - t0) / 1000 })),
+        runKiln(["build", "--dry-run", "--json", ...FLAGS, ...ELEMENTS], { env: kilnEnv }),
+      ]);
+      dib = dibRun;
+      kilnRun = kilnBuild;
+      console.info(
+        `DIB build ${dib.seconds.toFixed(1)} s (exit ${dib.exitCode}); Kiln build ${kilnRun.seconds.toFixed(1)} s (exit ${kilnRun.exitCode})`,
+      );
+      fs.writeFileSync(path.join(root.dir, "dib.log"), dib.log);
+      dibTrace = parseRunPartsLog(dib.log);
+      expect(dry.exitCode, dry.stderr).toBe(0);
+      plan = JSON.parse(dry.stdout) as KilnPlanJson;
+    }, 120_000);
+    afterAll(() => root.cleanup());
 
-  it("DIB builds the fixture and its log shows every hook it ran", () => {
-    expect(dib.exitCode, dib.log.split("\n").slice(-30).join("\n")).toBe(0);
-    expect(dib.log).toContain("Build completed successfully");
-    expect(fs.existsSync(path.join(root.dir, "dib", "trace.tar"))).toBe(true);
-    // The parsed list is what ran: each fixture hook printed its own line.
-    const printed = hookOutput(dib.log).map((l) => l.split(" ").slice(1, 3).join("/"));
-    const parsed = show(dibTrace.hooks).filter((h) => !/10-trace-root|install-types/.test(h));
-    expect(printed).toEqual(parsed);
-    expect(dib.log).not.toContain("must-not-run");
-    // dib-run-parts' timing table names the same scripts, per phase.
-    for (const phase of DIB_PHASES) {
-      const ran = dibTrace.hooks.filter((h) => h.phase === phase).map((h) => h.script);
-      expect([...(dibTrace.profiled.get(phase) ?? [])].sort(), phase).toEqual([...ran].sort());
-    }
-  });
+    it("DIB builds the fixture and its log shows every hook it ran", () => {
+      expect(dib.exitCode, dib.log.split("\n").slice(-30).join("\n")).toBe(0);
+      expect(dib.log).toContain("Build completed successfully");
+      expect(fs.existsSync(path.join(root.dir, "dib", "trace.tar"))).toBe(true);
+      // The parsed list is what ran: each fixture hook printed its own line.
+      const printed = hookOutput(dib.log).map((l) => l.split(" ").slice(1, 3).join("/"));
+      const parsed = show(dibTrace.hooks).filter((h) => !/10-trace-root|install-types/.test(h));
+      expect(printed).toEqual(parsed);
+      expect(dib.log).not.toContain("must-not-run");
+      // dib-run-parts' timing table names the same scripts, per phase.
+      for (const phase of DIB_PHASES) {
+        const ran = dibTrace.hooks.filter((h) => h.phase === phase).map((h) => h.script);
+        expect([...(dibTrace.profiled.get(phase) ?? [])].sort(), phase).toEqual([...ran].sort());
+      }
+    });
 
-  it("kiln build --dry-run lists exactly the hooks DIB ran, in DIB's order", () => {
-    const planned = DIB_PHASES.flatMap((phase) =>
-      (plan.phases[phase] ?? []).map((h) => ({ phase, script: h.name })),
-    );
-    expect(show(planned)).toEqual(show(dibTrace.hooks));
-  });
+    it("kiln build --dry-run lists exactly the hooks DIB ran, in DIB's order", () => {
+      const planned = DIB_PHASES.flatMap((phase) =>
+        (plan.phases[phase] ?? []).map((h) => ({ phase, script: h.name })),
+      );
+      expect(show(planned)).toEqual(show(dibTrace.hooks));
+    });
 
-  it("environment.d: Kiln's plan is what DIB sourced before every phase", () => {
-    const env = plan.environment.map((e) => e.name);
-    for (const phase of DIB_PHASES) {
-      // d-i-c writes 11-dib-install-type.bash once root.d is done.
-      const want =
-        phase === "root.d"
-          ? env
-          : [...env, INSTALL_TYPE_FILE].sort((a, b) =>
-              Buffer.compare(Buffer.from(a), Buffer.from(b)),
-            );
-      expect(dibTrace.environment.get(phase), phase).toEqual(want);
-    }
-  });
+    it("environment.d: Kiln's plan is what DIB sourced before every phase", () => {
+      const env = plan.environment.map((e) => e.name);
+      for (const phase of DIB_PHASES) {
+        // d-i-c writes 11-dib-install-type.bash once root.d is done.
+        const want =
+          phase === "root.d"
+            ? env
+            : [...env, INSTALL_TYPE_FILE].sort((a, b) =>
+                Buffer.compare(Buffer.from(a), Buffer.from(b)),
+              );
+        expect(dibTrace.environment.get(phase), phase).toEqual(want);
+      }
+    });
 
-  it("Kiln's pipeline runs the same hooks, sources the same files, and hooks see the same environment", () => {
-    expect(kilnRun.exitCode, kilnRun.stderr.split("\n").slice(-20).join("\n")).toBe(0);
-    const kiln = kilnTrace(kilnRun.stdout);
-    expect(kiln.ok).toBe(true);
-    expect(show(kiln.trace.hooks)).toEqual(show(dibTrace.hooks));
-    expect(Object.fromEntries(kiln.trace.environment)).toEqual(
-      Object.fromEntries(dibTrace.environment),
-    );
-    expect(kiln.output).toEqual(hookOutput(dib.log));
-  });
-});
+    it("Kiln's pipeline runs the same hooks, sources the same files, and hooks see the same environment", () => {
+      expect(kilnRun.exitCode, kilnRun.stderr.split("\n").slice(-20).join("\n")).toBe(0);
+      const kiln = kilnTrace(kilnRun.stdout);
+      expect(kiln.ok).toBe(true);
+      expect(show(kiln.trace.hooks)).toEqual(show(dibTrace.hooks));
+      expect(Object.fromEntries(kiln.trace.environment)).toEqual(
+        Object.fromEntries(dibTrace.environment),
+      );
+      expect(kiln.output).toEqual(hookOutput(dib.log));
+    });
+  },
+);

@@ -10,16 +10,6 @@ import { createRootBuildHost } from "../../packages/engine/src/pipeline/root-bui
 /** The test element tree: fake-os (host binaries), fail-in-phase, sleep-in-install. */
 export const FIXTURE_ELEMENTS = path.resolve(import.meta.dirname, "..", "fixtures", "elements");
 
-/** Root, loop devices and the image tools: what a real build needs. */
-export function canBuild(): string | undefined {
-  if (process.getuid?.() !== 0) return "not root";
-  if (!fs.existsSync("/dev/loop-control")) return "no /dev/loop-control";
-  for (const tool of ["losetup", "partx", "mkfs.ext4", "qemu-img", "chroot"]) {
-    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `missing ${tool}`;
-  }
-  return undefined;
-}
-
 /** Every mount whose target lies under one of the dirs, and every loop backed there. */
 export function leftovers(dirs: string[]): { mounts: string[]; loops: string[] } {
   const mounts = fs

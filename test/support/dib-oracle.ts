@@ -5,63 +5,26 @@
  * merge and build plan, dib-oracle-batch.ts the many-orders expansion driver.
  */
 import { spawnSync } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { PHASES } from "@kiln/engine/plan/phases";
+import { DIB_PYTHON, DIB_ROOT } from "@kiln/engine/testing/host-capabilities";
 
-/** The DIB package this harness targets (Debian's python3-diskimage-builder). */
-export const DIB_ROOT = "/usr/lib/python3/dist-packages/diskimage_builder";
+// Where DIB lives and which Python runs it; whether it is installed is hasDib's question.
+export { DIB_PYTHON, DIB_ROOT };
+
 /** DIB's built-in element directory. */
 export const DIB_ELEMENTS = path.join(DIB_ROOT, "elements");
-/** The interpreter that can import diskimage_builder (not the pyenv python3 on PATH). */
-export const DIB_PYTHON = "/usr/bin/python3";
 /** DIB's shell library and tools (element-info.py, dib-run-parts, common-functions). */
 export const DIB_LIB = path.join(DIB_ROOT, "lib");
 
 /**
  * The phases DIB runs with dib-run-parts, in build order (spec §2.1): the
- * engine's list. It stays an independent fact all the same: dib-oracle.test.ts
+ * engine's list. It stays an independent fact all the same: dib-oracle.dib.test.ts
  * holds it to the phases DIB's own scripts run, and trace-vs-dib to the order
  * a real disk-image-create runs them in.
  */
 export const DIB_PHASES = PHASES;
-
-let unavailable: string | undefined | null = null;
-
-/** Why DIB cannot be run here, or undefined when it can. */
-export function dibUnavailableReason(): string | undefined {
-  if (unavailable !== null) return unavailable;
-  unavailable = undefined;
-  for (const file of [
-    DIB_PYTHON,
-    path.join(DIB_LIB, "element-info.py"),
-    path.join(DIB_LIB, "dib-run-parts"),
-  ]) {
-    if (!fs.existsSync(file)) unavailable = `DIB not installed: ${file} is missing`;
-  }
-  if (!unavailable) {
-    const probe = spawnSync(DIB_PYTHON, ["-c", "import diskimage_builder.element_dependencies"], {
-      encoding: "utf8",
-    });
-    if (probe.status !== 0) {
-      unavailable = `${DIB_PYTHON} cannot import diskimage_builder: ${probe.stderr.trim()}`;
-    }
-  }
-  return unavailable;
-}
-
-let reported = false;
-
-/** For `it.skipIf(!dibAvailable())`: true when DIB runs; prints the reason once otherwise. */
-export function dibAvailable(): boolean {
-  const reason = dibUnavailableReason();
-  if (reason && !reported) {
-    reported = true;
-    console.warn(`skipping differential tests against DIB: ${reason}`);
-  }
-  return reason === undefined;
-}
 
 export interface DibError {
   /** Exception class name, e.g. `MissingElementException`. */

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempDir, writeElements } from "../../../packages/engine/src/testing/element-tree.ts";
+import { makeTempRoot, writeElements } from "@kiln/engine/testing/element-tree";
 
 const KILN = path.resolve(import.meta.dirname, "..", "bin", "kiln.js");
 
@@ -17,7 +17,7 @@ function kiln(args: string[], env: Record<string, string> = {}) {
 let root = "";
 let cleanup = () => {};
 beforeAll(() => {
-  const t = tempDir();
+  const t = makeTempRoot();
   cleanup = t.cleanup;
   root = writeElements(path.join(t.dir, "el"), {
     os: { provides: ["operating-system"], hooks: { "root.d": ["10-root"] } },
@@ -54,7 +54,7 @@ describe("kiln elements expand", () => {
   });
 
   it("names a malformed element file in one line", () => {
-    const t = tempDir();
+    const t = makeTempRoot();
     try {
       const bad = writeElements(t.dir, { os: { provides: ["operating-system"] } });
       fs.mkdirSync(path.join(bad, "os", "element-deps"));

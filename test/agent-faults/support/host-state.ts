@@ -7,7 +7,7 @@ import fs from "node:fs";
 import { agentArch } from "../../../apps/cli/src/agent/run-agent.ts";
 import { leftovers } from "../../pipeline/fake-build.ts";
 
-export { canBuild, FIXTURE_ELEMENTS, leftovers } from "../../pipeline/fake-build.ts";
+export { FIXTURE_ELEMENTS, leftovers } from "../../pipeline/fake-build.ts";
 
 /** Pids whose root directory is `dir` or beneath it. */
 export function chrootedUnder(dir: string): string[] {

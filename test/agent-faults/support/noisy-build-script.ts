@@ -6,7 +6,7 @@
  */
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
 import { PHASES } from "@kiln/engine/plan/phases";
-import type { TFakeStep } from "../../../apps/cli/src/agent/create-fake-executor.ts";
+import type { TFakeStep } from "../../../apps/cli/src/agent/testing/create-fake-executor.ts";
 
 export interface NoisyScriptOptions {
   lines: number;

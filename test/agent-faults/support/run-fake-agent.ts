@@ -9,7 +9,7 @@
  * Operational log lines go to stderr as JSON.
  */
 import type { Logger } from "@kiln/engine/logger";
-import { createFakeExecutor } from "../../../apps/cli/src/agent/create-fake-executor.ts";
+import { createFakeExecutor } from "../../../apps/cli/src/agent/testing/create-fake-executor.ts";
 import { runAgent } from "../../../apps/cli/src/agent/run-agent.ts";
 import { noisyBuildScript } from "./noisy-build-script.ts";
 

@@ -7,13 +7,13 @@
  * moment each line is written (for the agent → page latency).
  */
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
-import type { TPhase } from "@kiln/engine/plan/phases";
 import type { BuildExecutor, BuildOutcome } from "../../../apps/cli/src/agent/build-executor.ts";
 import {
   createFakeExecutor,
   type FakeExecutor,
   type TFakeStep,
-} from "../../../apps/cli/src/agent/create-fake-executor.ts";
+} from "../../../apps/cli/src/agent/testing/create-fake-executor.ts";
+import { SAMPLE_PHASES } from "./sample-phases.ts";
 
 /** Replaced by `Date.now()` at the moment the agent's executor writes the line. */
 export const WRITE_TIME = "@WRITE_TIME@";
@@ -28,20 +28,6 @@ export interface TLiveScriptOptions {
   linesPerSecond: number;
 }
 
-const PHASES: { phase: TPhase; where: "host" | "chroot"; hooks: [string, string][] }[] = [
-  { phase: "root.d", where: "host", hooks: [["debootstrap", "08-debootstrap"]] },
-  {
-    phase: "install.d",
-    where: "chroot",
-    hooks: [
-      ["package-installs", "01-package-installs"],
-      ["openssh-server", "50-openssh"],
-    ],
-  },
-  { phase: "post-install.d", where: "chroot", hooks: [["dib-init-system", "10-init"]] },
-  { phase: "finalise.d", where: "chroot", hooks: [["bootloader", "50-bootloader"]] },
-];
-
 /**
  * The scripted build: build.started, then per phase and hook their boundary
  * events around an even share of the lines, a progress event every second of
@@ -51,7 +37,9 @@ export function liveBuildScript(o: TLiveScriptOptions): TFakeStep[] {
   const steps: TFakeStep[] = [];
   const ev = (e: Record<string, unknown>) =>
     steps.push({ event: { t: 0, ...e } as unknown as TBuildEvent });
-  const hooks = PHASES.flatMap((p, i) => p.hooks.map((h) => ({ ...p, index: i + 1, hook: h })));
+  const hooks = SAMPLE_PHASES.flatMap((p, i) =>
+    p.hooks.map((h) => ({ ...p, index: i + 1, hook: h })),
+  );
   const perHook = Math.ceil(o.lines / hooks.length);
   const pauseMs = Math.round(1000 / o.linesPerSecond);
   let written = 0;
@@ -59,14 +47,14 @@ export function liveBuildScript(o: TLiveScriptOptions): TFakeStep[] {
     type: "build.started",
     buildId: "",
     elements: ["debian-minimal", "vm"],
-    phases: PHASES.map((p) => p.phase),
+    phases: SAMPLE_PHASES.map((p) => p.phase),
   });
-  for (const [i, p] of PHASES.entries()) {
+  for (const [i, p] of SAMPLE_PHASES.entries()) {
     ev({
       type: "phase.started",
       phase: p.phase,
       index: i + 1,
-      total: PHASES.length,
+      total: SAMPLE_PHASES.length,
       where: p.where,
       hooks: p.hooks.length,
     });
@@ -82,7 +70,7 @@ export function liveBuildScript(o: TLiveScriptOptions): TFakeStep[] {
           ev({
             type: "progress",
             index: i + 1,
-            total: PHASES.length,
+            total: SAMPLE_PHASES.length,
             phase: p.phase,
             hook: `${element}/${script}`,
             elapsedMs: 0,

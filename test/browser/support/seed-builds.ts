@@ -20,6 +20,7 @@ import {
   recordManifest,
 } from "@kiln/server/services/builds/record-artifact";
 import { recordBuildEvent } from "@kiln/server/services/builds/record-build-event";
+import { SAMPLE_PHASES } from "./sample-phases.ts";
 
 export function seedDeps(dataDir: string): ServerDeps {
   return {
@@ -54,28 +55,6 @@ export interface TSeedBuildOptions {
   speed?: number;
 }
 
-const PHASES: { phase: string; where: "host" | "chroot"; hooks: [string, string][] }[] = [
-  {
-    phase: "root.d",
-    where: "host",
-    hooks: [
-      ["debootstrap", "08-debootstrap"],
-      ["dpkg", "45-dpkg-apt-cache"],
-    ],
-  },
-  { phase: "pre-install.d", where: "chroot", hooks: [["dpkg", "00-dpkg-update"]] },
-  {
-    phase: "install.d",
-    where: "chroot",
-    hooks: [
-      ["package-installs", "01-package-installs"],
-      ["openssh-server", "50-openssh"],
-    ],
-  },
-  { phase: "post-install.d", where: "chroot", hooks: [["dib-init-system", "10-init"]] },
-  { phase: "finalise.d", where: "chroot", hooks: [["bootloader", "50-bootloader"]] },
-];
-
 const ESC = "\u001b";
 
 /** A plausible log line; some carry ANSI colours like apt and dpkg print them. */
@@ -107,7 +86,7 @@ export async function seedFinishedBuild(
   const emit = (e: Record<string, unknown>) =>
     events.push({ seq: seq++, event: { ...e, logOffset: logBytes } as unknown as TBuildEvent });
 
-  const hookCount = PHASES.reduce((s, p) => s + p.hooks.length, 0);
+  const hookCount = SAMPLE_PHASES.reduce((s, p) => s + p.hooks.length, 0);
   // Most of the log is apt output in install.d, as in real builds.
   const perHook = Math.floor(o.lines * 0.02);
   const bulk = o.lines - perHook * (hookCount - 1);
@@ -116,11 +95,11 @@ export async function seedFinishedBuild(
     t,
     buildId: build.id,
     elements: ["debian-minimal", "vm"],
-    phases: PHASES.map((p) => p.phase),
+    phases: SAMPLE_PHASES.map((p) => p.phase),
   });
   write(`${ESC}[1mkiln: build #${build.number} on test-agent${ESC}[0m`);
   let failed = false;
-  for (const [i, p] of PHASES.entries()) {
+  for (const [i, p] of SAMPLE_PHASES.entries()) {
     if (failed) break;
     const phaseStart = t;
     emit({
@@ -128,7 +107,7 @@ export async function seedFinishedBuild(
       t,
       phase: p.phase,
       index: i + 1,
-      total: PHASES.length,
+      total: SAMPLE_PHASES.length,
       where: p.where,
       hooks: p.hooks.length,
     });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { TAgentToServer } from "@kiln/protocol";
-import type { TFakeStep } from "./create-fake-executor.ts";
+import type { TFakeStep } from "./testing/create-fake-executor.ts";
 import { fakeAssign, type FakeAgentServer } from "./testing/fake-agent-server.ts";
 import { useAgentHarness } from "./testing/use-agent-harness.ts";
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { TAgentToServer } from "@kiln/protocol";
 import { hashElementTree } from "@kiln/server/services/catalogs/hash-element-tree";
-import type { FakeExecutor } from "./create-fake-executor.ts";
+import type { FakeExecutor } from "./testing/create-fake-executor.ts";
 import { fakeAssign, type FakeAgentServer } from "./testing/fake-agent-server.ts";
 import { useAgentHarness } from "./testing/use-agent-harness.ts";
 

@@ -8,7 +8,7 @@ import { createRegistrationToken } from "@kiln/server/services/agents/create-reg
 import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
 import { createFixture, type TFixture } from "@kiln/server/testing/builds-fixture";
 import { startGatewayServer, type TGatewayServer } from "@kiln/server/testing/start-gateway-server";
-import { createFakeExecutor } from "./create-fake-executor.ts";
+import { createFakeExecutor } from "./testing/create-fake-executor.ts";
 import { runTestAgent } from "./testing/run-test-agent.ts";
 
 // SQLite always; PostgreSQL too when KILN_TEST_DATABASE_URL names one.

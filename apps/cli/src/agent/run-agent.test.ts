@@ -5,7 +5,7 @@ import type { TBuildEvent } from "@kiln/engine/pipeline/events";
 import { CLOSE_CODES, type TAgentToServer } from "@kiln/protocol";
 import { exitCodeFor } from "../exit-codes.ts";
 import { AgentFatalError } from "./agent-connection.ts";
-import type { TFakeStep } from "./create-fake-executor.ts";
+import type { TFakeStep } from "./testing/create-fake-executor.ts";
 import { CREDENTIALS_FILE } from "./register-agent.ts";
 import { fakeAssign, type FakeAgentServer } from "./testing/fake-agent-server.ts";
 import { useAgentHarness } from "./testing/use-agent-harness.ts";

@@ -1,34 +1,13 @@
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
+import { executable, makeFileTree } from "@kiln/engine/testing/element-tree";
+import { GOOD_BASH } from "@kiln/engine/testing/lint-findings";
 import {
   formatFinding,
   registerElementsLintCommand,
   type ElementsLintDeps,
 } from "./elements-lint.ts";
-
-const GOOD = [
-  "#!/bin/bash",
-  'if [ "${DIB_DEBUG_TRACE:-0}" -gt 0 ]; then',
-  "    set -x",
-  "fi",
-  "set -eu",
-  "set -o pipefail",
-  "",
-].join("\n");
-
-function tree(files: Record<string, { text: string; exec?: boolean }>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-cli-lint-"));
-  for (const [rel, f] of Object.entries(files)) {
-    const full = path.join(root, rel);
-    fs.mkdirSync(path.dirname(full), { recursive: true });
-    fs.writeFileSync(full, f.text);
-    fs.chmodSync(full, f.exec ? 0o755 : 0o644);
-  }
-  return root;
-}
 
 async function run(args: string[], deps: ElementsLintDeps = {}) {
   let out = "";
@@ -48,9 +27,9 @@ afterEach(() => {
 
 describe("kiln elements lint", () => {
   it("exits 0 and prints the summary for a clean element", async () => {
-    const root = tree({
-      "e/README.rst": { text: "e\n" },
-      "e/install.d/10-a": { text: GOOD, exec: true },
+    const root = makeFileTree({
+      "e/README.rst": "e\n",
+      "e/install.d/10-a": executable(GOOD_BASH),
     });
     const { out, code } = await run([path.join(root, "e")], { cwd: root });
     expect(code).toBe(0);
@@ -58,9 +37,9 @@ describe("kiln elements lint", () => {
   });
 
   it("exits 1 on errors with gcc-style lines relative to cwd", async () => {
-    const root = tree({
-      "els/e/README.rst": { text: "e\n" },
-      "els/e/install.d/10-a": { text: "#!/bin/bash\nset -eu\nset -o pipefail\n" },
+    const root = makeFileTree({
+      "els/e/README.rst": "e\n",
+      "els/e/install.d/10-a": "#!/bin/bash\nset -eu\nset -o pipefail\n",
     });
     const { out, code } = await run(["els"], { cwd: root });
     expect(code).toBe(1);
@@ -72,9 +51,9 @@ describe("kiln elements lint", () => {
   });
 
   it("exits 0 when there are only warnings", async () => {
-    const root = tree({
-      "e/README.rst": { text: "e\n" },
-      "e/install.d/10-a.sh": { text: GOOD, exec: true },
+    const root = makeFileTree({
+      "e/README.rst": "e\n",
+      "e/install.d/10-a.sh": executable(GOOD_BASH),
     });
     const { out, code } = await run([path.join(root, "e")], { cwd: root });
     expect(code).toBe(0);
@@ -83,8 +62,8 @@ describe("kiln elements lint", () => {
   });
 
   it("defaults to the $ELEMENTS_PATH entries, then to the cwd", async () => {
-    const a = tree({ "x/element-deps": { text: "" } });
-    const b = tree({ "y/README.rst": { text: "y\n" } });
+    const a = makeFileTree({ "x/element-deps": "" });
+    const b = makeFileTree({ "y/README.rst": "y\n" });
     const viaPath = await run([], { elementsPath: `${a}::${b}`, cwd: "/" });
     expect(viaPath.out).toMatch(/\[readme\][^\n]*\n1 error, 0 warnings in 2 elements\n$/);
     const viaCwd = await run([], { elementsPath: "", cwd: b });
@@ -92,7 +71,7 @@ describe("kiln elements lint", () => {
   });
 
   it("prints JSON with --json and honours --ignore", async () => {
-    const root = tree({ "e/install.d/10-a": { text: "#!/bin/bash\n", exec: true } });
+    const root = makeFileTree({ "e/install.d/10-a": executable("#!/bin/bash\n") });
     const { out, code } = await run([
       root,
       "--json",

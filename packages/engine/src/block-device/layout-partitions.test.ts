@@ -2,7 +2,6 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   layoutGpt,
@@ -10,7 +9,7 @@ import {
   sgdiskCommand,
   type LayoutPartitionInput,
 } from "./layout-partitions.ts";
-import { dibUnavailableReason, runDibOracle, type DibGptRequest } from "./run-dib-oracle.ts";
+import { hasTool, hasTools, skipNote, warnIfSkipped } from "../testing/host-capabilities.ts";
 import { applySectorWrites, renderMbr } from "./write-mbr.ts";
 
 const MiB = 1024 * 1024;
@@ -18,11 +17,9 @@ const GiB = 1024 * MiB;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-bd-layout-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
-const noPartx = has("partx") ? undefined : "partx (util-linux) is missing";
-const noSgdisk = has("sgdisk") ? undefined : "sgdisk (gdisk) is missing";
-const noDib = dibUnavailableReason();
-for (const r of [noPartx, noSgdisk, noDib]) if (r) console.log(`skipping some layout checks: ${r}`);
+const noPartx = hasTool("partx");
+const noPartxOrSgdisk = hasTools("partx", "sgdisk");
+warnIfSkipped("some layout checks", noPartxOrSgdisk);
 
 /** `partx -g -b -o NR,START,SECTORS,...` rows of an image file. */
 function partx(file: string, cols: string): string[][] {
@@ -57,8 +54,8 @@ describe("layoutGpt", () => {
     );
   });
 
-  it.skipIf(noSgdisk !== undefined || noPartx !== undefined)(
-    "predicts where sgdisk really puts the partitions",
+  it.skipIf(noPartxOrSgdisk)(
+    `predicts where sgdisk really puts the partitions${skipNote(noPartxOrSgdisk)}`,
     () => {
       const file = path.join(tmp, "gpt.raw");
       fs.writeFileSync(file, "");
@@ -76,63 +73,9 @@ describe("layoutGpt", () => {
       );
     },
   );
-
-  it.skipIf(noDib !== undefined)("gives the sgdisk argv DIB's _create_gpt gives", () => {
-    const arb = fc.record({
-      size: fc.integer({ min: 64, max: 100_000 }).map((m) => m * MiB + 512 * 7),
-      parts: fc.array(
-        fc.record({
-          name: fc.constantFrom("root", "ESP", "a b", "data"),
-          size: fc.oneof(
-            fc.integer({ min: 1, max: 100 }).map((n) => `${n}%`),
-            fc.integer({ min: 1, max: 2000 }).map((n) => `${n}MiB`),
-            fc.integer({ min: 1, max: 20 }).map((n) => `${n}G`),
-          ),
-          type: fc.constantFrom("8300", "EF00", "EF02", "0x4100"),
-        }),
-        { minLength: 1, maxLength: 5 },
-      ),
-    });
-    const reqs: DibGptRequest[] = [];
-    for (const c of fc.sample(arb, { numRuns: 300, seed: 99 })) {
-      const parts = c.parts.map((p, i) => ({ ...p, name: `${p.name}${i}` }));
-      try {
-        layoutGpt({
-          diskSize: c.size,
-          partitions: parts.map((p) => ({ ...p, boot: false, primary: false })),
-        });
-      } catch {
-        continue;
-      }
-      reqs.push({
-        mode: "gpt",
-        size: c.size,
-        target: "/img/image0.raw",
-        config: {
-          base: "image0",
-          name: "t",
-          label: "gpt",
-          partitions: parts.map((p) => ({ ...p, base: "image0" })),
-        },
-      });
-    }
-    expect(reqs.length).toBeGreaterThan(50);
-    const dib = runDibOracle(reqs);
-    reqs.forEach((req, i) => {
-      const parts = (req.config.partitions as { name: string; size: string; type: string }[]).map(
-        (p) => ({
-          ...p,
-          boot: false,
-          primary: false,
-        }),
-      );
-      const mine = sgdiskCommand(layoutGpt({ diskSize: req.size, partitions: parts }), req.target);
-      expect(mine, JSON.stringify(req)).toEqual(dib[i]?.sgdisk);
-    });
-  });
 });
 
-describe.skipIf(noPartx !== undefined)("the MBR Kiln writes, read back by partx", () => {
+describe.skipIf(noPartx)(`the MBR Kiln writes, read back by partx${skipNote(noPartx)}`, () => {
   it("shows the partitions of spec §5.5 and a mixed table", () => {
     const write = (size: number, partitions: LayoutPartitionInput[]) => {
       const file = path.join(tmp, `mbr-${size}-${partitions.length}.raw`);

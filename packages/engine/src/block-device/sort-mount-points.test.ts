@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import fs from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { pythonListSort, sortMountPoints, type MountEntry } from "./sort-mount-points.ts";
+import { hasPython, skipNote } from "../testing/host-capabilities.ts";
 
 const entries = (mps: string[]): MountEntry[] => mps.map((mp, i) => [mp, `m${i}`] as const);
 const points = (list: MountEntry[]) => list.map(([mp]) => mp);
@@ -46,12 +46,11 @@ describe("sortMountPoints", () => {
   });
 });
 
-const noPython = fs.existsSync("/usr/bin/python3") ? undefined : "/usr/bin/python3 is missing";
-if (noPython) console.log(`skipping CPython sort comparison: ${noPython}`);
+const noPython = hasPython();
 
 describe("pythonListSort against CPython", () => {
-  it.skipIf(noPython !== undefined)(
-    "matches list.sort(key=cmp_to_key(prefix comparator)) applied after each insert",
+  it.skipIf(noPython)(
+    `matches list.sort(key=cmp_to_key(prefix comparator)) applied after each insert${skipNote(noPython)}`,
     () => {
       const cases = fc.sample(
         fc.uniqueArray(

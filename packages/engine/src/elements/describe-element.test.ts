@@ -1,6 +1,6 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { tempDir, writeElements } from "../testing/element-tree.ts";
+import { makeTempRoot, writeElements } from "../testing/element-tree.ts";
 import { describeElement } from "./describe-element.ts";
 
 let cleanup = () => {};
@@ -8,7 +8,7 @@ afterEach(() => cleanup());
 
 describe("describeElement", () => {
   it("reads deps, provides, hooks, environment, bin, packages and README", () => {
-    const t = tempDir();
+    const t = makeTempRoot();
     cleanup = t.cleanup;
     const root = writeElements(t.dir, {
       el: {

@@ -2,7 +2,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AlreadyProvidedError, MissingElementError, MissingOSError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { tempDir, writeElements, type ElementSpec } from "../testing/element-tree.ts";
+import { makeTempRoot, writeElements, type ElementSpec } from "../testing/element-tree.ts";
 import { expandElements } from "./expand-elements.ts";
 import { findElements } from "./find-elements.ts";
 
@@ -10,7 +10,7 @@ let cleanup = () => {};
 afterEach(() => cleanup());
 
 function expand(tree: Record<string, ElementSpec>, requested: string[], logger?: Logger) {
-  const t = tempDir();
+  const t = makeTempRoot();
   cleanup = t.cleanup;
   const root = writeElements(path.join(t.dir, "elements"), tree);
   const all = findElements({ elementsPath: root });

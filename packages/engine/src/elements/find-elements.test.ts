@@ -3,7 +3,8 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ElementFileError, ElementsPathUnsetError, InvalidElementDirError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { tempDir, writeElements } from "../testing/element-tree.ts";
+import { makeTempRoot, writeElements } from "../testing/element-tree.ts";
+import { isNotRoot, skipNote } from "../testing/host-capabilities.ts";
 import { findElements } from "./find-elements.ts";
 
 function recorder(): Logger & { warnings: string[] } {
@@ -16,7 +17,7 @@ describe("findElements", () => {
   let cleanup = () => {};
   afterEach(() => cleanup());
   const tmp = () => {
-    const t = tempDir();
+    const t = makeTempRoot();
     cleanup = t.cleanup;
     return t.dir;
   };
@@ -92,7 +93,7 @@ describe("findElements", () => {
     expect(() => findElements({ elementsPath: dir })).toThrow(/bad-\\xff\\xfe: file name is not valid UTF-8/);
   });
 
-  it.skipIf(process.getuid?.() === 0)("names an unreadable entry (skipped as root: root reads all)", () => {
+  it.skipIf(isNotRoot())(`names an unreadable entry${skipNote(isNotRoot())}`, () => {
     const dir = tmp();
     fs.chmodSync(dir, 0o000);
     try {

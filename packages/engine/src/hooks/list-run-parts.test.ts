@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { tempDir } from "../testing/element-tree.ts";
+import { makeTempRoot } from "../testing/element-tree.ts";
 import { InvalidRunPartsRegexError } from "../errors.ts";
 import { compileRunPartsRegex, listEnvironmentFiles, listRunParts } from "./list-run-parts.ts";
 
@@ -9,7 +9,7 @@ let cleanup = () => {};
 afterEach(() => cleanup());
 
 function dir(): string {
-  const t = tempDir();
+  const t = makeTempRoot();
   cleanup = t.cleanup;
   return t.dir;
 }

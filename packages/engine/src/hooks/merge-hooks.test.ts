@@ -2,14 +2,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DuplicateHookError } from "../errors.ts";
-import { tempDir, writeElements } from "../testing/element-tree.ts";
+import { makeTempRoot, writeElements } from "../testing/element-tree.ts";
 import { applyInstallTypes, mergeHooks } from "./merge-hooks.ts";
 
 let cleanup = () => {};
 afterEach(() => cleanup());
 
 function refs(tree: Parameters<typeof writeElements>[1]) {
-  const t = tempDir();
+  const t = makeTempRoot();
   cleanup = t.cleanup;
   const root = writeElements(t.dir, tree);
   return Object.keys(tree).map((name) => ({ name, path: path.join(root, name) }));

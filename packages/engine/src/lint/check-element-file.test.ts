@@ -2,11 +2,12 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseSetArgs } from "./check-element-file.ts";
 import { lintElements } from "./lint-elements.ts";
-import { findingsOf, GOOD_BASH, makeTree, type TTreeEntry } from "./lint-test-tree.ts";
+import { executable, makeFileTree, type TFileSpec } from "../testing/element-tree.ts";
+import { findingsOf, GOOD_BASH } from "../testing/lint-findings.ts";
 
 /** Lint one element `e` made of `files` (plus a README) and keep `rule`'s findings. */
-function lintOne(rule: string, files: Record<string, TTreeEntry>) {
-  const root = makeTree({ "e/README.rst": "e\n", ...prefix(files) });
+function lintOne(rule: string, files: Record<string, TFileSpec>) {
+  const root = makeFileTree({ "e/README.rst": "e\n", ...prefix(files) });
   return findingsOf([path.join(root, "e")], rule).map((f) => ({
     file: path.relative(path.join(root, "e"), f.file),
     line: f.line,
@@ -15,16 +16,16 @@ function lintOne(rule: string, files: Record<string, TTreeEntry>) {
   }));
 }
 
-function prefix(files: Record<string, TTreeEntry>): Record<string, TTreeEntry> {
+function prefix(files: Record<string, TFileSpec>): Record<string, TFileSpec> {
   return Object.fromEntries(Object.entries(files).map(([k, v]) => [`e/${k}`, v]));
 }
 
-const hook = (text: string): TTreeEntry => ({ text, exec: true });
+const hook = executable;
 const bash = (...body: string[]): string => GOOD_BASH + body.join("\n") + "\n";
 
 describe("a clean element", () => {
   it("has no findings at all", () => {
-    const root = makeTree({
+    const root = makeFileTree({
       "e/README.rst": "e\n",
       "e/element-deps": "base\nvm\n",
       "e/install.d/10-x": hook(GOOD_BASH),
@@ -172,7 +173,7 @@ describe("sorted-deps and deps-comment", () => {
 describe("environment.d rules", () => {
   it("flags an executable environment file and one that turns on tracing", () => {
     const files = {
-      "environment.d/10-a.bash": { text: "export A=1\n", exec: true },
+      "environment.d/10-a.bash": executable("export A=1\n"),
       "environment.d/20-b.bash": "export B=1\nset -eux\n",
     };
     expect(lintOne("env-not-executable", files).map((f) => f.file)).toEqual([

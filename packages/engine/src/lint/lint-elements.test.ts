@@ -5,9 +5,10 @@ import { KilnError } from "../errors.ts";
 import { classifyLintDir, findLintTargets, LintTargetError } from "./find-lint-targets.ts";
 import { lintElements, lintElementsReport } from "./lint-elements.ts";
 import { LINT_RULE_IDS, LINT_RULES, ZLintFinding } from "./lint-rules.ts";
-import { findingsOf, GOOD_BASH, makeTree } from "./lint-test-tree.ts";
+import { executable, makeFileTree } from "../testing/element-tree.ts";
+import { findingsOf, GOOD_BASH } from "../testing/lint-findings.ts";
 
-const hook = { text: GOOD_BASH, exec: true };
+const hook = executable(GOOD_BASH);
 
 describe("rule table", () => {
   it("has one entry per id, each with a one-line reason", () => {
@@ -18,13 +19,13 @@ describe("rule table", () => {
 
 describe("lint targets", () => {
   it("treats a directory with element files or *.d dirs as one element", () => {
-    const root = makeTree({ "a/element-deps": "x\n", "b/install.d/10-x": hook });
+    const root = makeFileTree({ "a/element-deps": "x\n", "b/install.d/10-x": hook });
     expect(classifyLintDir(path.join(root, "a"))).toBe("element");
     expect(classifyLintDir(path.join(root, "b"))).toBe("element");
     expect(classifyLintDir(root)).toBe("elements");
   });
   it("treats a README-only dir as an element unless its sub-dirs look like elements", () => {
-    const root = makeTree({
+    const root = makeFileTree({
       "one/README.md": "x\n",
       "many/README.md": "x\n",
       "many/e/README.rst": "e\n",
@@ -33,11 +34,11 @@ describe("lint targets", () => {
     expect(classifyLintDir(path.join(root, "many"))).toBe("elements");
   });
   it("does not mistake an element named pkg-map for a pkg-map file", () => {
-    const root = makeTree({ "pkg-map/README.rst": "x\n", "pkg-map/bin/pkg-map": hook });
+    const root = makeFileTree({ "pkg-map/README.rst": "x\n", "pkg-map/bin/pkg-map": hook });
     expect(classifyLintDir(root)).toBe("elements");
   });
   it("lists elements once, skipping dot-dirs and __pycache__", () => {
-    const root = makeTree({
+    const root = makeFileTree({
       "b/README.rst": "b\n",
       "a/README.rst": "a\n",
       ".git/config": "x\n",
@@ -48,7 +49,7 @@ describe("lint targets", () => {
     expect(names).toEqual(["a", "b"]);
   });
   it("names a missing or non-directory target in one line", () => {
-    const root = makeTree({ file: "x\n" });
+    const root = makeFileTree({ file: "x\n" });
     expect(() => findLintTargets([path.join(root, "nope")])).toThrow(LintTargetError);
     expect(() => findLintTargets([path.join(root, "file")])).toThrow(/'.*file' is not a directory/);
   });
@@ -56,7 +57,11 @@ describe("lint targets", () => {
 
 describe("readme", () => {
   it("flags elements without a README and accepts .rst or .md", () => {
-    const root = makeTree({ "a/element-deps": "", "b/README.md": "b\n", "c/README.rst": "c\n" });
+    const root = makeFileTree({
+      "a/element-deps": "",
+      "b/README.md": "b\n",
+      "c/README.rst": "c\n",
+    });
     expect(findingsOf([root], "readme")).toEqual([
       expect.objectContaining({ element: "a", file: fs.realpathSync(path.join(root, "a")) }),
     ]);
@@ -65,7 +70,7 @@ describe("readme", () => {
 
 describe("unique-hook-names", () => {
   it("names both elements when two ship the same hook", () => {
-    const root = makeTree({
+    const root = makeFileTree({
       "a/README.rst": "a\n",
       "a/install.d/10-x": hook,
       "b/README.rst": "b\n",
@@ -78,13 +83,13 @@ describe("unique-hook-names", () => {
     expect(found[0]?.message).toContain("'a'");
   });
   it("compares across separate lint dirs", () => {
-    const one = makeTree({ "a/README.rst": "a\n", "a/bin/tool": hook });
-    const two = makeTree({ "b/README.rst": "b\n", "b/bin/tool": hook });
+    const one = makeFileTree({ "a/README.rst": "a\n", "a/bin/tool": hook });
+    const two = makeFileTree({ "b/README.rst": "b\n", "b/bin/tool": hook });
     expect(findingsOf([one, two], "unique-hook-names")).toHaveLength(1);
   });
   it("skips overrides, alternatives, tests/, sub-directories and disabled files", () => {
-    const one = makeTree({ "a/README.rst": "a\n", "a/root.d/10-x": hook });
-    const two = makeTree({
+    const one = makeFileTree({ "a/README.rst": "a\n", "a/root.d/10-x": hook });
+    const two = makeFileTree({
       "a/README.rst": "a\n",
       "a/root.d/10-x": hook,
       "os1/element-provides": "operating-system\n",
@@ -98,7 +103,7 @@ describe("unique-hook-names", () => {
       "t2/tests/run": "x\n",
       "t2/static/etc": { dir: true },
       "d1/README.rst": "d\n",
-      "d1/bin/x": { text: `${GOOD_BASH}# kiln-lint: disable=unique-hook-names\n`, exec: true },
+      "d1/bin/x": executable(`${GOOD_BASH}# kiln-lint: disable=unique-hook-names\n`),
       "d2/README.rst": "d\n",
       "d2/bin/x": hook,
     });
@@ -108,9 +113,9 @@ describe("unique-hook-names", () => {
 
 describe("lintElements", () => {
   it("returns findings that match the schema, sorted by file and line", () => {
-    const root = makeTree({
+    const root = makeFileTree({
       "e/README.rst": "e\n",
-      "e/install.d/10-b": { text: "#!/bin/bash\nwhich a\nwhich b\n", exec: true },
+      "e/install.d/10-b": executable("#!/bin/bash\nwhich a\nwhich b\n"),
       "e/install.d/10-a": "#!/bin/sh\n",
     });
     const found = lintElements({ dirs: [root] });
@@ -120,7 +125,7 @@ describe("lintElements", () => {
     expect(keys[0]).toBe("10-a:1:executable");
   });
   it("drops ignored rules, by Kiln id or dib-lint name", () => {
-    const root = makeTree({ "e/install.d/10-x": { text: "#!/bin/bash\n", exec: true } });
+    const root = makeFileTree({ "e/install.d/10-x": executable("#!/bin/bash\n") });
     const rules = (ignore: string[]) =>
       new Set(lintElements({ dirs: [root], ignore }).map((f) => f.rule));
     expect(rules([]).has("set-e")).toBe(true);
@@ -133,7 +138,7 @@ describe("lintElements", () => {
     expect(after.has("pipefail")).toBe(true);
   });
   it("rejects unknown ignore names with a USAGE error", () => {
-    const root = makeTree({ "e/README.rst": "e\n" });
+    const root = makeFileTree({ "e/README.rst": "e\n" });
     try {
       lintElements({ dirs: [root], ignore: ["bogus"] });
       expect.unreachable();
@@ -144,22 +149,7 @@ describe("lintElements", () => {
     }
   });
   it("reports the elements it linted", () => {
-    const root = makeTree({ "a/README.rst": "a\n", "b/README.rst": "b\n" });
+    const root = makeFileTree({ "a/README.rst": "a\n", "b/README.rst": "b\n" });
     expect(lintElementsReport({ dirs: [root] }).elements.map((e) => e.name)).toEqual(["a", "b"]);
-  });
-});
-
-const DIB_ELEMENTS = "/usr/lib/python3/dist-packages/diskimage_builder/elements";
-const hasDib = fs.existsSync(DIB_ELEMENTS);
-if (!hasDib) console.log(`skipping DIB tree test: ${DIB_ELEMENTS} not installed`);
-
-describe("DIB's own element tree", () => {
-  it.skipIf(!hasDib)("passes every rule dib-lint enforces", () => {
-    const report = lintElementsReport({ dirs: [DIB_ELEMENTS] });
-    expect(report.elements.length).toBeGreaterThan(100);
-    const dibRules = new Set<string>(LINT_RULES.filter((r) => r.dibName).map((r) => r.id));
-    const base = ["readme", "shebang", "sorted-deps", "env-no-xtrace", "env-not-executable"];
-    for (const r of [...base, "export-subshell", "yaml", "pkg-map-json"]) dibRules.add(r);
-    expect(report.findings.filter((f) => dibRules.has(f.rule))).toEqual([]);
   });
 });

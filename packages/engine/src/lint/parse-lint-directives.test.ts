@@ -1,7 +1,8 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { lintElements } from "./lint-elements.ts";
-import { findingsOf, GOOD_BASH, makeTree } from "./lint-test-tree.ts";
+import { executable, makeFileTree } from "../testing/element-tree.ts";
+import { findingsOf, GOOD_BASH } from "../testing/lint-findings.ts";
 import { isDisabled, parseLintDirectives } from "./parse-lint-directives.ts";
 
 describe("parseLintDirectives", () => {
@@ -43,10 +44,10 @@ describe("parseLintDirectives", () => {
 describe("disable comments in element files", () => {
   const bare = "#!/bin/bash\necho hi\n";
   it("switch rules off for the whole file, anywhere in it", () => {
-    const root = makeTree({
+    const root = makeFileTree({
       "e/README.rst": "e\n",
-      "e/install.d/10-a": { text: bare + "# dib-lint: disable=sete setu\n", exec: true },
-      "e/install.d/10-b": { text: bare, exec: true },
+      "e/install.d/10-a": executable(bare + "# dib-lint: disable=sete setu\n"),
+      "e/install.d/10-b": executable(bare),
     });
     const e = path.join(root, "e");
     expect(findingsOf([e], "set-e").map((f) => path.basename(f.file))).toEqual(["10-b"]);
@@ -55,12 +56,12 @@ describe("disable comments in element files", () => {
   });
   it("switch a line-scoped rule off on their own line only", () => {
     const text = `${GOOD_BASH}which a # kiln-lint: disable=which\nwhich b\n`;
-    const root = makeTree({ "e/README.rst": "e\n", "e/install.d/10-a": { text, exec: true } });
+    const root = makeFileTree({ "e/README.rst": "e\n", "e/install.d/10-a": executable(text) });
     expect(findingsOf([path.join(root, "e")], "which").map((f) => f.line)).toEqual([11]);
   });
   it("turn unknown names into a lint-directive warning", () => {
     const text = `${GOOD_BASH}# kiln-lint: disable=no-such-rule\n`;
-    const root = makeTree({ "e/README.rst": "e\n", "e/install.d/10-a": { text, exec: true } });
+    const root = makeFileTree({ "e/README.rst": "e\n", "e/install.d/10-a": executable(text) });
     expect(lintElements({ dirs: [path.join(root, "e")] })).toEqual([
       expect.objectContaining({ rule: "lint-directive", severity: "warning", line: 10 }),
     ]);

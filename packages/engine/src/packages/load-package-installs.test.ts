@@ -2,10 +2,11 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ElementFileError } from "../errors.ts";
 import { loadPackageInstalls } from "./load-package-installs.ts";
-import { makeElementTree, recordingLogger } from "./make-element-tree.ts";
+import { createFileElements } from "../testing/element-tree.ts";
+import { recordingLogger } from "../testing/recording-logger.ts";
 
 function load(files: Record<string, string>, logger = recordingLogger()) {
-  const { elements } = makeElementTree({ e: files });
+  const { refs: elements } = createFileElements({ e: files });
   return loadPackageInstalls({ elementDir: elements[0]!.path, logger });
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ElementFileError } from "../errors.ts";
 import { formatSquashed } from "./format-squashed.ts";
-import { makeElementTree, recordingLogger } from "./make-element-tree.ts";
+import { createFileElements } from "../testing/element-tree.ts";
+import { recordingLogger } from "../testing/recording-logger.ts";
 import { PackageInstallsError } from "./package-errors.ts";
 import { squashPackageInstalls, type TSquashed } from "./squash-package-installs.ts";
 
@@ -12,7 +13,7 @@ function squash(tree: Record<string, string>, env: Env = { ARCH: "amd64" }): TSq
   const files = Object.fromEntries(
     Object.entries(tree).map(([name, yaml]) => [name, { "package-installs.yaml": yaml }]),
   );
-  return squashPackageInstalls({ elements: makeElementTree(files).elements, env });
+  return squashPackageInstalls({ elements: createFileElements(files).refs, env });
 }
 
 describe("squashPackageInstalls: lists and key order", () => {
@@ -35,7 +36,7 @@ describe("squashPackageInstalls: lists and key order", () => {
   });
 
   it("keeps element order, file order (json then yaml) and rule order, per phase", () => {
-    const { elements } = makeElementTree({
+    const { refs: elements } = createFileElements({
       b: { "package-installs.yaml": "y1:\n", "package-installs.json": '{"j1": null}' },
       a: { "package-installs.yaml": "p:\n  - phase: pre-install.d\n  - {}\nq:\n" },
     });
@@ -193,7 +194,9 @@ describe("squashPackageInstalls: filters", () => {
 
   it("logs each file it squashes and why rules are skipped", () => {
     const logger = recordingLogger();
-    const { elements } = makeElementTree({ e: { "package-installs.yaml": "a:\n  arch: x\n" } });
+    const { refs: elements } = createFileElements({
+      e: { "package-installs.yaml": "a:\n  arch: x\n" },
+    });
     squashPackageInstalls({ elements, env: { ARCH: "amd64" }, logger });
     expect(logger.lines).toEqual([
       `info: Squashing install file: ${elements[0]!.path}/package-installs.yaml`,

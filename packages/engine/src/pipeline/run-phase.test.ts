@@ -5,7 +5,7 @@ import { BuildCancelledError, HookFailedError, InvalidRunPartsRegexError } from 
 import { planBuild, type BuildPlan } from "../plan/plan-build.ts";
 import type { TPhase } from "../plan/phases.ts";
 import { createFakeBuildHost } from "../testing/fake-build-host.ts";
-import { tempDir, writeElements, type ElementSpec } from "../testing/element-tree.ts";
+import { makeTempRoot, writeElements, type ElementSpec } from "../testing/element-tree.ts";
 import { traceElements, traceHook } from "../testing/trace-elements.ts";
 import type { TBuildEvent } from "./events.ts";
 import { writeHooksTree } from "./hooks-tree.ts";
@@ -19,7 +19,7 @@ afterEach(() => {
 
 /** A hooks tree planned from the trace elements plus `extra`, and what runPhase needs. */
 function setUp(extra: Record<string, ElementSpec> = {}) {
-  const { dir, cleanup } = tempDir("kiln-run-phase-");
+  const { dir, cleanup } = makeTempRoot("kiln-run-phase-");
   cleanups.push(cleanup);
   const elements = { ...traceElements(), ...extra };
   writeElements(path.join(dir, "elements"), elements);

@@ -1,14 +1,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { tempDir, writeElements } from "../testing/element-tree.ts";
+import { makeTempRoot, writeElements } from "../testing/element-tree.ts";
 import { planBuild, planToJson } from "./plan-build.ts";
 
 let cleanup = () => {};
 afterEach(() => cleanup());
 
 function tree(): { user: string; builtin: string } {
-  const t = tempDir();
+  const t = makeTempRoot();
   cleanup = t.cleanup;
   const builtin = writeElements(path.join(t.dir, "builtin"), {
     base: { hooks: { "install.d": ["10-base"] }, files: { "environment.d/10-base.bash": "" } },

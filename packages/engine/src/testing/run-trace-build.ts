@@ -4,7 +4,7 @@ import { ZBuildRequest } from "../plan/build-request.ts";
 import type { TBuildEvent } from "../pipeline/events.ts";
 import { DEFAULT_HOST_ENV } from "../pipeline/host/run-command.ts";
 import { runBuild, type BuildResult } from "../pipeline/run-build.ts";
-import { tempDir, writeElements } from "./element-tree.ts";
+import { makeTempRoot, writeElements } from "./element-tree.ts";
 import { createFakeBuildHost, type FakeBuildHost } from "./fake-build-host.ts";
 import { traceElements } from "./trace-elements.ts";
 
@@ -35,7 +35,7 @@ export async function runTraceBuild(
     host?: FakeBuildHost;
   } = {},
 ): Promise<TraceBuild> {
-  const { dir, cleanup } = tempDir("kiln-trace-build-");
+  const { dir, cleanup } = makeTempRoot("kiln-trace-build-");
   const elementsDir = writeElements(path.join(dir, "elements"), traceElements());
   const tmpDir = path.join(dir, "tmp");
   const outDir = path.join(dir, "out");

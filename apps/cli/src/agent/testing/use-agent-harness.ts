@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach } from "vitest";
 import type { RunAgentOptions } from "../run-agent.ts";
-import { createFakeExecutor, type FakeExecutor, type TFakeStep } from "../create-fake-executor.ts";
+import { createFakeExecutor, type FakeExecutor, type TFakeStep } from "./create-fake-executor.ts";
 import {
   FAKE_REGISTRATION_TOKEN,
   startFakeAgentServer,

@@ -16,7 +16,7 @@ import { createFixture, type TFixture } from "@kiln/server/testing/builds-fixtur
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
 import { startApiServer } from "@kiln/server/testing/start-api-server";
 import type { BuildExecutor } from "../../agent/build-executor.ts";
-import { createFakeExecutor, type TFakeStep } from "../../agent/create-fake-executor.ts";
+import { createFakeExecutor, type TFakeStep } from "../../agent/testing/create-fake-executor.ts";
 import { runTestAgent } from "../../agent/testing/run-test-agent.ts";
 
 /** The artifact every `ok` build produces. */

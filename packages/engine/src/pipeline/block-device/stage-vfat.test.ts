@@ -15,23 +15,16 @@ import {
   planStagedMounts,
   StagedMountNestingError,
 } from "./stage-vfat.ts";
-import { elementsDir } from "./test-fixtures.ts";
+import { elementsDir } from "../../testing/block-device-fixtures.ts";
+import { hasMtools, warnIfSkipped } from "../../testing/host-capabilities.ts";
 
 // Shaped like the real file: "nodev" column, a tab, the name.
 const WITH_VFAT = "nodev\tsysfs\nnodev\ttmpfs\n\text3\n\text4\n\tvfat\n\tmsdos\nnodev\tfuse\n";
 const WITHOUT_VFAT = "nodev\tsysfs\nnodev\ttmpfs\n\text3\n\text4\nnodev\tfuse\n";
 const MSDOS_ONLY = `${WITHOUT_VFAT}\tmsdos\n`;
 
-const hasTool = (t: string) => {
-  try {
-    execFileSync("sh", ["-c", `command -v ${t}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const hasMtools = ["mcopy", "mdir", "mtype", "mkfs.vfat"].every(hasTool);
-if (!hasMtools) console.warn("mtools copy tests skipped: needs mtools and dosfstools");
+const noMtools = hasMtools();
+warnIfSkipped("mtools copy tests", noMtools);
 
 const runner = createCommandRunner();
 const tmps: string[] = [];
@@ -181,7 +174,7 @@ describe("copyStagedToFat into a FAT image file", () => {
       logger: silentLogger,
     });
 
-  it.skipIf(!hasMtools)(
+  it.skipIf(noMtools)(
     "copies nested and empty dirs, odd names, content and mtimes (mtools)",
     async () => {
       const img = fatImage();
@@ -228,16 +221,13 @@ describe("copyStagedToFat into a FAT image file", () => {
     },
   );
 
-  it.skipIf(!hasMtools)(
-    "an empty staging dir copies nothing and leaves the FAT empty",
-    async () => {
-      const img = fatImage();
-      expect(await copy(tmpdir(), img)).toBe(0);
-      expect(mt("mdir", ["-b", "-i", img, "::/"]).trim()).toBe("");
-    },
-  );
+  it.skipIf(noMtools)("an empty staging dir copies nothing and leaves the FAT empty", async () => {
+    const img = fatImage();
+    expect(await copy(tmpdir(), img)).toBe(0);
+    expect(mt("mdir", ["-b", "-i", img, "::/"]).trim()).toBe("");
+  });
 
-  it.skipIf(!hasMtools)(
+  it.skipIf(noMtools)(
     "a tree FAT cannot hold, or a failing mcopy, is one clear error",
     async () => {
       const img = fatImage();

@@ -1,10 +1,8 @@
-import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   BUILD_DIR_NAME,
   createBuildDir,
-  MARKER_FILE,
   readBootId,
   readMarker,
   readMemTotalKb,
@@ -12,7 +10,7 @@ import {
 } from "./build-dir.ts";
 import { createCommandRunner } from "./run-command.ts";
 import { readStartTime } from "./kill-processes.ts";
-import { forceCleanup, isRoot, makeTempDir, mountsAt } from "./testing.ts";
+import { forceCleanup, makeTempDir, mountsAt } from "../../testing/host-fixtures.ts";
 import type { Logger } from "../../logger.ts";
 
 function recorder() {
@@ -75,25 +73,6 @@ describe("createBuildDir", () => {
     ]);
     expect(mountsAt(tmp)).toEqual([]);
   });
-
-  it.skipIf(!isRoot)(
-    "mounts tmpfs on both, with the marker inside and beneath (needs root)",
-    async () => {
-      tmp = makeTempDir();
-      const dirs = await createBuildDir({
-        tmpDir: tmp,
-        tmpfs: true,
-        minTmpfsGb: 1,
-        runner,
-        meminfo: "MemTotal: 8388608 kB\n",
-      });
-      expect(dirs.tmpfs).toBe(true);
-      expect(mountsAt(tmp).sort()).toEqual([dirs.buildDir, dirs.imageDir].sort());
-      expect(readMarker(dirs.buildDir)?.kind).toBe("build");
-      await runner.capture("umount", [dirs.buildDir]);
-      expect(fs.existsSync(path.join(dirs.buildDir, MARKER_FILE))).toBe(true);
-    },
-  );
 
   it("names the tmpDir when it cannot create the dirs", async () => {
     await expect(

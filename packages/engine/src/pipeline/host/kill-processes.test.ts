@@ -11,7 +11,7 @@ import {
   readStartTime,
   stripDeleted,
 } from "./kill-processes.ts";
-import { hostEnv, makeTempDir, waitFor } from "./testing.ts";
+import { hostEnv, makeTempDir, waitFor } from "../../testing/host-fixtures.ts";
 
 describe("path helpers", () => {
   it("matches the dir and what is beneath it, not a sibling sharing the prefix", () => {

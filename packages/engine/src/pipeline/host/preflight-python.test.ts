@@ -8,7 +8,7 @@ import {
   HostNotReadyError,
   type HostHookRef,
 } from "./preflight.ts";
-import { makeTempDir } from "./testing.ts";
+import { makeTempDir } from "../../testing/host-fixtures.ts";
 
 /** An element dir with one hook (and optional bin/ tools), as the plan lists it. */
 function element(

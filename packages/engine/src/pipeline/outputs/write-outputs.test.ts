@@ -6,19 +6,10 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createCommandRunner } from "../host/run-command.ts";
 import { writeDiskOutputs, writeOutputs, writeTreeOutputs } from "./write-outputs.ts";
+import { hasTools, skipNote, warnIfSkipped } from "../../testing/host-capabilities.ts";
 
-const hasTool = (t: string) => {
-  try {
-    execFileSync("sh", ["-c", `command -v ${t}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const missing = ["qemu-img", "mksquashfs", "unsquashfs", "tar", "gzip"].filter((t) => !hasTool(t));
-const canRun = missing.length === 0;
-const why = "needs qemu-img, mksquashfs, tar, gzip";
-if (!canRun) console.warn(`write-outputs tests skipped: missing ${missing.join(", ")}`);
+const why = hasTools("qemu-img", "mksquashfs", "unsquashfs", "tar", "gzip");
+warnIfSkipped("write-outputs tests", why);
 
 const runner = createCommandRunner();
 const dirs: string[] = [];
@@ -76,7 +67,7 @@ function contentSha(file: string, format: string, tmp: string): string {
 }
 
 describe("writeOutputs", () => {
-  it.skipIf(!canRun)(`every type: names, order, content, checksums (${why})`, async () => {
+  it.skipIf(why)(`every type: names, order, content, checksums${skipNote(why)}`, async () => {
     const { tmp, tree, raw, rawSha } = setup();
     const t0 = Date.now();
     const artifacts = await writeOutputs({
@@ -139,8 +130,8 @@ describe("writeOutputs", () => {
     console.info(`all outputs from a 64 MiB image: ${ms} ms`);
   });
 
-  it.skipIf(!canRun)(
-    `one type: the .qcow2 suffix is stripped once; -u is not compressed (${why})`,
+  it.skipIf(why)(
+    `one type: the .qcow2 suffix is stripped once; -u is not compressed${skipNote(why)}`,
     async () => {
       const { tmp, raw, rawSha } = setup();
       const [a] = await writeOutputs({
@@ -160,8 +151,8 @@ describe("writeOutputs", () => {
     },
   );
 
-  it.skipIf(!canRun)(
-    `an old image is renamed aside with its checksums, or overwritten (${why})`,
+  it.skipIf(why)(
+    `an old image is renamed aside with its checksums, or overwritten${skipNote(why)}`,
     async () => {
       const { tmp, raw } = setup();
       const opts = {
@@ -197,7 +188,7 @@ describe("writeOutputs", () => {
     },
   );
 
-  it.skipIf(!canRun)(`tgz alone leaves no tar behind; tar,tgz keeps it (${why})`, async () => {
+  it.skipIf(why)(`tgz alone leaves no tar behind; tar,tgz keeps it${skipNote(why)}`, async () => {
     const { tmp, tree } = setup();
     await writeTreeOutputs({ types: ["tgz"], imageName: "a", cwd: tmp, rootTree: tree, runner });
     expect(fs.readdirSync(tmp).filter((f) => f.startsWith("a."))).toEqual(["a.tgz"]);
@@ -216,8 +207,8 @@ describe("writeOutputs", () => {
     ).toEqual(["b.tar", "b.tgz"]);
   });
 
-  it.skipIf(!canRun)(
-    `a failing conversion names the output and leaves no partial file (${why})`,
+  it.skipIf(why)(
+    `a failing conversion names the output and leaves no partial file${skipNote(why)}`,
     async () => {
       const { tmp, raw } = setup();
       const err = await writeDiskOutputs({

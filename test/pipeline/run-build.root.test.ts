@@ -2,12 +2,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { PHASES } from "../../packages/engine/src/plan/phases.ts";
-import { canBuild, fakeBuild, leftovers } from "./fake-build.ts";
+import { fakeBuild, leftovers } from "./fake-build.ts";
+import { canBuild, skipNote } from "@kiln/engine/testing/host-capabilities";
 
 const why = canBuild();
-const needsRoot = why ? `(skipped: ${why})` : "";
 
-describe.skipIf(why)(`the build pipeline on a fake OS ${needsRoot}`, () => {
+describe.skipIf(why)(`the build pipeline on a fake OS${skipNote(why)}`, () => {
   it("builds raw, qcow2 and tar with checksums and a build record, leaving nothing behind", async () => {
     const b = await fakeBuild({ types: ["raw", "qcow2", "tar"] });
     expect(b.result.error?.message).toBeUndefined();

@@ -1,7 +1,8 @@
 /**
  * Shared by the block-device tests (root, loop devices): temp dirs that are
  * always unmounted, detached and removed, a tiny root tree, planning of
- * Kiln's block-device elements, and host checks.
+ * Kiln's block-device elements. Whether the host can run them is
+ * host-capabilities.ts's canMakeBlockDevices.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -9,49 +10,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
-import { planBlockDevice } from "../../block-device/plan-block-device.ts";
-import { detachLoopsBackedUnder } from "../host/loop-devices.ts";
-import { listMountsUnder, MountTracker, unmountAllUnder } from "../host/mounts.ts";
-import { createCommandRunner } from "../host/run-command.ts";
-import type { BlockDeviceState } from "./types.ts";
+import { planBlockDevice } from "../block-device/plan-block-device.ts";
+import { detachLoopsBackedUnder } from "../pipeline/host/loop-devices.ts";
+import { listMountsUnder, MountTracker, unmountAllUnder } from "../pipeline/host/mounts.ts";
+import { createCommandRunner } from "../pipeline/host/run-command.ts";
+import type { BlockDeviceState } from "../pipeline/block-device/types.ts";
 
-export const isRoot = process.getuid?.() === 0;
-const hasTool = (t: string) => {
-  try {
-    execFileSync("sh", ["-c", `command -v ${t}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const tools = ["losetup", "partx", "sgdisk", "sfdisk", "mkfs.ext4", "mkfs.vfat", "blkid"];
-const missing = tools.filter((t) => !hasTool(t));
-export const canRun = isRoot && missing.length === 0 && fs.existsSync("/dev/loop-control");
-export const why = "needs root, loop devices, partx, sgdisk, mkfs";
-if (!canRun) {
-  const reason = !isRoot
-    ? "not root"
-    : missing.length
-      ? `missing ${missing.join(", ")}`
-      : "no loop";
-  console.warn(`block-device host tests skipped: ${reason}`);
-}
-// Some kernels (this CI's microVM) are built without vfat: the ESP cannot be mounted there.
-export const hasVfat =
-  fs.existsSync("/proc/filesystems") &&
-  fs.readFileSync("/proc/filesystems", "utf8").split(/\s+/).includes("vfat");
-if (!hasVfat) {
-  console.warn("the block-device-efi vfat mount test is skipped: the kernel has no vfat");
-}
-export const hasMtools = ["mcopy", "mdir", "mtype", "fsck.fat"].every(hasTool);
-if (!hasVfat && !hasMtools) {
-  console.warn("the block-device-efi staged test is skipped: no vfat and no mtools");
-}
-
-export const elementsDir = path.resolve(
-  fileURLToPath(import.meta.url),
-  "../../../../../../elements",
-);
+export const elementsDir = path.resolve(fileURLToPath(import.meta.url), "../../../../../elements");
 export const runner = createCommandRunner();
 const dirs: string[] = [];
 

@@ -3,7 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { canBuild, FIXTURE_ELEMENTS, leftovers } from "./fake-build.ts";
+import { FIXTURE_ELEMENTS, leftovers } from "./fake-build.ts";
+import { canBuild, skipNote } from "@kiln/engine/testing/host-capabilities";
 
 const KILN = path.resolve(import.meta.dirname, "..", "..", "apps", "cli", "bin", "kiln.js");
 const why = canBuild();
@@ -49,7 +50,7 @@ function startBuild(tmpDir: string, out: string) {
   return { child, sleeping, exited, output: () => output };
 }
 
-describe.skipIf(why)(`kiln build under signals ${why ? `(skipped: ${why})` : ""}`, () => {
+describe.skipIf(why)(`kiln build under signals${skipNote(why)}`, () => {
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     it(`${signal} mid-install cancels the build and leaves no mount, loop device or chroot process`, async () => {
       const base = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-sig-"));

@@ -18,16 +18,21 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { findElements } from "../elements/find-elements.ts";
 import { formatSquashed } from "./format-squashed.ts";
-import { makeElementTree } from "./make-element-tree.ts";
+import { createFileElements } from "../testing/element-tree.ts";
 import { squashPackageInstalls, type TSquashed } from "./squash-package-installs.ts";
+import {
+  DIB_PYTHON,
+  DIB_ROOT,
+  firstReason,
+  hasDib,
+  warnIfSkipped,
+} from "../testing/host-capabilities.ts";
 
-const DIB = "/usr/lib/python3/dist-packages/diskimage_builder";
-const DIB_ELEMENTS = path.join(DIB, "elements");
+const DIB_ELEMENTS = path.join(DIB_ROOT, "elements");
 const SCRIPT = path.join(DIB_ELEMENTS, "package-installs/bin/package-installs-squash");
-const PYTHON = "/usr/bin/python3";
-const missing = [DIB, SCRIPT, PYTHON].filter((p) => !fs.existsSync(p));
-const noDib = missing.length > 0;
-if (noDib) console.log(`squash-vs-dib: skipped, not installed: ${missing.join(", ")}`);
+const PYTHON = DIB_PYTHON;
+const noDib = firstReason(hasDib(), fs.existsSync(SCRIPT) ? null : `${SCRIPT} is missing`);
+warnIfSkipped("squash-vs-dib", noDib);
 
 type Env = Record<string, string>;
 
@@ -51,7 +56,7 @@ function runKiln(elements: string[], elementsPath: string, env: Env): TSquashed 
 }
 
 function tree(files: Record<string, Record<string, string>>): string {
-  return makeElementTree(files).root;
+  return createFileElements(files).dir;
 }
 
 /** Current DIB creates `"uninstall": []` for a plain rule; old DIB does not. */

@@ -9,17 +9,12 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { planBlockDevice, formatFstab, type BlockDevicePlan } from "./plan-block-device.ts";
 import { mkfsCommand } from "./node-commands.ts";
-import {
-  DIB_ROOT,
-  dibUnavailableReason,
-  runDibOracle,
-  type DibGraphResult,
-} from "./run-dib-oracle.ts";
+import { DIB_ROOT, runDibOracle, type DibGraphResult } from "../testing/dib-block-device-oracle.ts";
 import { DEFAULT_BLOCK_DEVICE_CONFIG } from "./select-block-device-config.ts";
 import type { MkfsNode } from "./types.ts";
+import { hasDib, skipNote } from "../testing/host-capabilities.ts";
 
-const noDib = dibUnavailableReason();
-if (noDib) console.log(`skipping the DIB differential test: ${noDib}`);
+const why = hasDib();
 
 /** Every block-device YAML DIB ships. */
 function dibConfigs(): string[] {
@@ -60,13 +55,13 @@ const DIB_PARAMS = {
   "root-label": null,
 };
 
-describe.skipIf(noDib !== undefined)("Kiln vs DIB on every config DIB ships", () => {
+describe.skipIf(why)(`Kiln vs DIB on every config DIB ships${skipNote(why)}`, () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-bd-dib-"));
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const fallback = path.join(tmp, "fallback-default.yaml");
   fs.writeFileSync(fallback, DEFAULT_BLOCK_DEVICE_CONFIG);
-  const files = noDib ? [] : [...dibConfigs(), fallback];
-  const dib = noDib
+  const files = why ? [] : [...dibConfigs(), fallback];
+  const dib = why
     ? []
     : runDibOracle(files.map((config) => ({ mode: "graph" as const, config, params: DIB_PARAMS })));
   const summary: string[] = [];

@@ -9,27 +9,10 @@
  * requests run `Partitioning._create_gpt` and return the sgdisk argv.
  */
 import { spawnSync } from "node:child_process";
-import fs from "node:fs";
 
-export const DIB_PYTHON = "/usr/bin/python3";
-export const DIB_ROOT = "/usr/lib/python3/dist-packages/diskimage_builder";
+import { DIB_PYTHON } from "./host-capabilities.ts";
 
-/** Why the oracle cannot run here, or undefined when it can. */
-export function dibUnavailableReason(): string | undefined {
-  if (!fs.existsSync(DIB_PYTHON)) return `${DIB_PYTHON} is missing`;
-  if (!fs.existsSync(`${DIB_ROOT}/block_device/config.py`))
-    return `DIB is not installed at ${DIB_ROOT}`;
-  const probe = spawnSync(
-    DIB_PYTHON,
-    ["-c", "import diskimage_builder.block_device.config, networkx"],
-    {
-      encoding: "utf8",
-    },
-  );
-  if (probe.status !== 0)
-    return `DIB's block_device does not import: ${probe.stderr.trim().split("\n").pop()}`;
-  return undefined;
-}
+export { DIB_PYTHON, DIB_ROOT } from "./host-capabilities.ts";
 
 export interface DibGraphRequest {
   mode: "graph";

@@ -7,10 +7,9 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseProcMounts } from "./mounts.ts";
-import { HOST_PATH } from "./run-command.ts";
+import { parseProcMounts } from "../pipeline/host/mounts.ts";
+import { HOST_PATH } from "../pipeline/host/run-command.ts";
 
-export const isRoot = process.getuid?.() === 0;
 export const hostEnv = { PATH: HOST_PATH, LC_ALL: "C" };
 
 /** A fresh real directory under the OS temp dir. */

@@ -8,37 +8,19 @@ import {
   DIB_ELEMENTS,
   DIB_LIB,
   DIB_PHASES,
-  dibAvailable,
   dibElementInfo,
   dibRunPartsList,
 } from "./dib-oracle.ts";
 import { dibExpandBatch } from "./dib-oracle-batch.ts";
 import { dibEnvironmentOrder, dibHooksPlan } from "./dib-oracle-plan.ts";
-import { createElementTree, makeTempRoot, writeHookDir } from "./element-tree.ts";
+import { createElementTree, makeTempRoot, writeHookDir } from "@kiln/engine/testing/element-tree";
+import { hasDib, skipNote } from "@kiln/engine/testing/host-capabilities";
 
-const noDib = !dibAvailable();
+const noDib = hasDib();
 const root = makeTempRoot("kiln-oracle-");
 afterAll(() => root.cleanup());
 
-describe("element-tree generator", () => {
-  it("writes deps, provides, executable hooks and env files", () => {
-    const tree = createElementTree(
-      {
-        elements: {
-          a: { deps: ["b", "c"], provides: ["v"], hooks: { "install.d": ["10-x"] }, env: ["10-e"] },
-        },
-      },
-      { root: root.dir, name: "gen" },
-    );
-    const a = tree.elementPath("a");
-    expect(fs.readFileSync(path.join(a, "element-deps"), "utf8")).toBe("b\nc\n");
-    expect(fs.readFileSync(path.join(a, "element-provides"), "utf8")).toBe("v\n");
-    expect(fs.statSync(path.join(a, "install.d/10-x")).mode & 0o111).toBe(0o111);
-    expect(fs.statSync(path.join(a, "environment.d/10-e")).mode & 0o111).toBe(0);
-  });
-});
-
-describe.skipIf(noDib)("DIB oracle", () => {
+describe.skipIf(noDib)(`DIB oracle${skipNote(noDib)}`, () => {
   it("its phases are the ones DIB's scripts run, the chroot ones with run_d_in_target", () => {
     // DIB_PHASES is the engine's list; this keeps it a fact about DIB. The
     // order is held by trace-vs-dib, which reads a real build's log.

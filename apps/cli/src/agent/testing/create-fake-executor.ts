@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
-import type { BuildExecutor, BuildJob, BuildOutcome } from "./build-executor.ts";
+import type { BuildExecutor, BuildJob, BuildOutcome } from "../build-executor.ts";
 
 export type TFakeStep =
   | { event: TBuildEvent }
