@@ -1,8 +1,9 @@
 "use client";
-import { Accordion, Alert, Badge, Stack, Tabs, Text, Typography } from "@mantine/core";
+import { Accordion, Alert, Badge, Stack, Text, Typography } from "@mantine/core";
 import { CodeHighlight } from "@mantine/code-highlight";
 import ReactMarkdown from "react-markdown";
 import { DataTable, MONO_CELL, type TColumn } from "@/components/data-table";
+import { PanelTabs, type TPanelTab } from "@/components/panel-tabs";
 import type { RouterOutputs } from "@/lib/trpc";
 
 type TElementDetail = RouterOutputs["elements"]["get"];
@@ -12,53 +13,62 @@ type TLintFinding = TElementDetail["lint"][number];
 /** README, hooks, environment.d, package-installs and lint findings of one element. */
 export function ElementTabs({ element: e }: { element: TElementDetail }) {
   const scriptCount = e.hooks.reduce((s, h) => s + h.scripts.length, 0);
+  const tabs: TPanelTab[] = [
+    {
+      value: "readme",
+      label: "README",
+      panel: <Readme readme={e.readme} />,
+      panelTestId: "element-readme",
+    },
+    { value: "hooks", label: `Hooks (${scriptCount})`, panel: <HooksPanel hooks={e.hooks} /> },
+    {
+      value: "env",
+      label: `Environment (${e.environment.length})`,
+      panel: <EnvironmentPanel environment={e.environment} />,
+    },
+    {
+      value: "packages",
+      label: `Packages (${e.packages.length})`,
+      panel: <PackagesPanel packages={e.packages} />,
+    },
+    { value: "lint", label: `Lint (${e.lint.length})`, panel: <LintPanel findings={e.lint} /> },
+  ];
+  return <PanelTabs tabs={tabs} pt="sm" defaultValue="readme" />;
+}
+
+function Readme({ readme }: { readme: string | null }) {
+  if (!readme) return <Text c="dimmed">This element has no README.</Text>;
   return (
-    <Tabs defaultValue="readme">
-      <Tabs.List>
-        <Tabs.Tab value="readme">README</Tabs.Tab>
-        <Tabs.Tab value="hooks">Hooks ({scriptCount})</Tabs.Tab>
-        <Tabs.Tab value="env">Environment ({e.environment.length})</Tabs.Tab>
-        <Tabs.Tab value="packages">Packages ({e.packages.length})</Tabs.Tab>
-        <Tabs.Tab value="lint">Lint ({e.lint.length})</Tabs.Tab>
-      </Tabs.List>
-      <Tabs.Panel value="readme" pt="sm" data-testid="element-readme">
-        {e.readme ? (
-          <Typography>
-            <ReactMarkdown>{e.readme}</ReactMarkdown>
-          </Typography>
-        ) : (
-          <Text c="dimmed">This element has no README.</Text>
-        )}
-      </Tabs.Panel>
-      <Tabs.Panel value="hooks" pt="sm">
-        <HooksPanel hooks={e.hooks} />
-      </Tabs.Panel>
-      <Tabs.Panel value="env" pt="sm">
-        <EnvironmentPanel environment={e.environment} />
-      </Tabs.Panel>
-      <Tabs.Panel value="packages" pt="sm">
-        <DataTable
-          verticalSpacing={2}
-          columns={PACKAGE_COLUMNS}
-          rows={e.packages}
-          rowKey={(p) => `${p.name}-${p.phase}-${p.action}`}
-        />
-        {!e.packages.length && <Text c="dimmed">No package-installs.</Text>}
-      </Tabs.Panel>
-      <Tabs.Panel value="lint" pt="sm">
-        {e.lint.length === 0 ? (
-          <Alert color="green">No lint findings.</Alert>
-        ) : (
-          <DataTable
-            verticalSpacing={2}
-            withHeader={false}
-            columns={LINT_COLUMNS}
-            rows={e.lint}
-            rowKey={(_finding, index) => index}
-          />
-        )}
-      </Tabs.Panel>
-    </Tabs>
+    <Typography>
+      <ReactMarkdown>{readme}</ReactMarkdown>
+    </Typography>
+  );
+}
+
+function PackagesPanel({ packages }: { packages: TPackageInstall[] }) {
+  return (
+    <>
+      <DataTable
+        verticalSpacing={2}
+        columns={PACKAGE_COLUMNS}
+        rows={packages}
+        rowKey={(p) => `${p.name}-${p.phase}-${p.action}`}
+      />
+      {!packages.length && <Text c="dimmed">No package-installs.</Text>}
+    </>
+  );
+}
+
+function LintPanel({ findings }: { findings: TLintFinding[] }) {
+  if (findings.length === 0) return <Alert color="green">No lint findings.</Alert>;
+  return (
+    <DataTable
+      verticalSpacing={2}
+      withHeader={false}
+      columns={LINT_COLUMNS}
+      rows={findings}
+      rowKey={(_finding, index) => index}
+    />
   );
 }
 

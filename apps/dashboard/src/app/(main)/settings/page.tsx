@@ -1,7 +1,7 @@
 "use client";
-import { Tabs } from "@mantine/core";
 import { useMe } from "@/components/app-frame";
 import { PageHeader } from "@/components/page-header";
+import { PanelTabs } from "@/components/panel-tabs";
 import { AccountPanel } from "@/components/settings/account-panel";
 import { AuditPanel } from "@/components/settings/audit-panel";
 import { TeamsPanel } from "@/components/settings/teams-panel";
@@ -24,20 +24,12 @@ export default function SettingsPage() {
   return (
     <>
       <PageHeader title="Settings" />
-      <Tabs defaultValue="teams" keepMounted={false}>
-        <Tabs.List>
-          {tabs.map((tab) => (
-            <Tabs.Tab key={tab.value} value={tab.value}>
-              {tab.label}
-            </Tabs.Tab>
-          ))}
-        </Tabs.List>
-        {tabs.map(({ value, Panel }) => (
-          <Tabs.Panel key={value} value={value} pt="md">
-            <Panel />
-          </Tabs.Panel>
-        ))}
-      </Tabs>
+      <PanelTabs
+        tabs={tabs.map(({ value, label, Panel }) => ({ value, label, panel: <Panel /> }))}
+        pt="md"
+        defaultValue="teams"
+        keepMounted={false}
+      />
     </>
   );
 }
