@@ -1,12 +1,12 @@
 "use client";
 import { Alert, Anchor, Badge, Button, Group, Text } from "@mantine/core";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { PageHeader } from "@/components/page-header";
 import { StatusBadge } from "@/components/status-badge";
 import { formatTime } from "@/lib/format";
-import { notifyError } from "@/lib/notify";
+import { notifyError, useActionFeedback } from "@/lib/mutation-feedback";
 import { useTRPC, type RouterOutputs } from "@/lib/trpc";
 
 type TBuild = RouterOutputs["builds"]["get"];
@@ -50,11 +50,9 @@ export function BuildHeader({ build: b, live }: { build: TBuild; live: boolean }
 function BuildActions({ build: b, live }: { build: TBuild; live: boolean }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const queryClient = useQueryClient();
-  const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.builds.pathKey() });
-  const refreshOptions = { onSuccess: invalidate, onError: notifyError };
-  const cancel = useMutation(trpc.builds.cancel.mutationOptions(refreshOptions));
-  const pin = useMutation(trpc.builds.pin.mutationOptions(refreshOptions));
+  const feedback = useActionFeedback(trpc.builds.pathKey());
+  const cancel = useMutation(trpc.builds.cancel.mutationOptions(feedback));
+  const pin = useMutation(trpc.builds.pin.mutationOptions(feedback));
   const retry = useMutation(
     trpc.builds.retry.mutationOptions({
       onSuccess: (r) => router.push(`/builds/${r.id}`),

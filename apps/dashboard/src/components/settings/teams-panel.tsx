@@ -6,7 +6,7 @@ import { useState } from "react";
 import { DataTable, type TColumn } from "@/components/data-table";
 import { InlineForm } from "@/components/inline-form";
 import { RowActionButton } from "@/components/row-action-button";
-import { notifyError } from "@/lib/notify";
+import { useActionFeedback } from "@/lib/mutation-feedback";
 import { useTRPC, type RouterOutputs } from "@/lib/trpc";
 
 const ROLES = ["viewer", "member", "maintainer", "owner"] as const;
@@ -79,10 +79,9 @@ export function TeamsPanel() {
 /** One team's members: roles to change and people to add or remove (owners, maintainers). */
 function TeamMembers({ team }: { team: TTeam }) {
   const trpc = useTRPC();
-  const refresh = useRefreshTeams();
-  const mutationOptions = { onSuccess: refresh, onError: notifyError };
-  const setMemberRole = useMutation(trpc.teams.setMemberRole.mutationOptions(mutationOptions));
-  const remove = useMutation(trpc.teams.removeMember.mutationOptions(mutationOptions));
+  const feedback = useActionFeedback(trpc.teams.pathKey());
+  const setMemberRole = useMutation(trpc.teams.setMemberRole.mutationOptions(feedback));
+  const remove = useMutation(trpc.teams.removeMember.mutationOptions(feedback));
   const canManage = team.myRole === "owner" || team.myRole === "maintainer";
   const columns: TColumn<TMember>[] = [
     { cell: (m) => m.email },

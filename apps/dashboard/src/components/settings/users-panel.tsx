@@ -1,13 +1,13 @@
 "use client";
 import { Badge, PasswordInput, Select, Stack, TextInput } from "@mantine/core";
 import { useInputState } from "@mantine/hooks";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { DataTable, type TColumn } from "@/components/data-table";
 import { InlineForm } from "@/components/inline-form";
 import { RowActionButton } from "@/components/row-action-button";
 import { formatAgo } from "@/lib/format";
-import { notifyError } from "@/lib/notify";
+import { useActionFeedback } from "@/lib/mutation-feedback";
 import { useTRPC, type RouterOutputs } from "@/lib/trpc";
 
 type TUser = RouterOutputs["users"]["list"][number];
@@ -17,24 +17,22 @@ const USER_ROLES: TUserRole[] = ["user", "admin"];
 /** Kiln's users (administrators only). */
 export function UsersPanel() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const users = useQuery(trpc.users.list.queryOptions());
   const [email, setEmail] = useInputState("");
   const [password, setPassword] = useInputState("");
   const [role, setRole] = useState<TUserRole>("user");
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.users.pathKey() });
+  const feedback = useActionFeedback(trpc.users.pathKey());
   const create = useMutation(
     trpc.users.create.mutationOptions({
       onSuccess: () => {
         setEmail("");
         setPassword("");
-        void refresh();
+        void feedback.onSuccess();
       },
     }),
   );
-  const mutationOptions = { onSuccess: refresh, onError: notifyError };
-  const setDisabled = useMutation(trpc.users.setDisabled.mutationOptions(mutationOptions));
-  const setUserRole = useMutation(trpc.users.setRole.mutationOptions(mutationOptions));
+  const setDisabled = useMutation(trpc.users.setDisabled.mutationOptions(feedback));
+  const setUserRole = useMutation(trpc.users.setRole.mutationOptions(feedback));
   const columns: TColumn<TUser>[] = [
     { header: "Email", cell: (u) => <UserEmail user={u} /> },
     {

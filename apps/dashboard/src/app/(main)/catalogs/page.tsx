@@ -4,10 +4,10 @@ import { useDisclosure } from "@mantine/hooks";
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { ImportCatalogDialog } from "@/components/catalog/import-catalog-dialog";
-import { DataTable, MONO_CELL, type TColumn } from "@/components/data-table";
+import { MONO_CELL, type TColumn } from "@/components/data-table";
 import { NameCell } from "@/components/name-cell";
 import { PageHeader } from "@/components/page-header";
-import { QueryState } from "@/components/query-state";
+import { QueryTable } from "@/components/query-table";
 import { formatAgo, shortSha } from "@/lib/format";
 import { useTRPC, type RouterOutputs } from "@/lib/trpc";
 
@@ -64,18 +64,12 @@ export default function CatalogsPage() {
           </Button>
         }
       />
-      <QueryState query={catalogs}>
-        {(list) => (
-          <DataTable
-            striped
-            highlightOnHover
-            data-testid="catalogs-table"
-            columns={columns}
-            rows={list}
-            rowKey={(c) => c.id}
-          />
-        )}
-      </QueryState>
+      <QueryTable
+        query={catalogs}
+        columns={columns}
+        rowKey={(c) => c.id}
+        data-testid="catalogs-table"
+      />
       <ImportCatalogDialog
         opened={opened}
         onClose={close}

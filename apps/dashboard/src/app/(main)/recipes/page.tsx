@@ -3,10 +3,10 @@ import { Badge, Button, Switch, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue, useInputState } from "@mantine/hooks";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { DataTable, type TColumn } from "@/components/data-table";
+import { type TColumn } from "@/components/data-table";
 import { NameCell } from "@/components/name-cell";
 import { PageHeader } from "@/components/page-header";
-import { QueryState } from "@/components/query-state";
+import { QueryTable } from "@/components/query-table";
 import { formatAgo } from "@/lib/format";
 import { useTRPC, type RouterOutputs } from "@/lib/trpc";
 
@@ -64,18 +64,13 @@ export default function RecipesPage() {
       />
       <TextInput placeholder="Search recipes" value={query} onChange={setQuery} mb="xs" w={300} />
       <Switch label="Show archived" checked={archived} onChange={setArchived} mb="sm" size="xs" />
-      <QueryState query={recipes} empty={NO_RECIPES}>
-        {(list) => (
-          <DataTable
-            striped
-            highlightOnHover
-            data-testid="recipes-table"
-            columns={columns}
-            rows={list}
-            rowKey={(r) => r.id}
-          />
-        )}
-      </QueryState>
+      <QueryTable
+        query={recipes}
+        empty={NO_RECIPES}
+        columns={columns}
+        rowKey={(r) => r.id}
+        data-testid="recipes-table"
+      />
     </>
   );
 }

@@ -17,9 +17,10 @@ import Link from "next/link";
 import { useParams, useRouter, useSearchParams } from "next/navigation";
 import { Suspense } from "react";
 import { ImportCatalogDialog } from "@/components/catalog/import-catalog-dialog";
-import { DataTable, type TColumn } from "@/components/data-table";
+import { type TColumn } from "@/components/data-table";
 import { NameCell } from "@/components/name-cell";
 import { PageHeader } from "@/components/page-header";
+import { QueryTable } from "@/components/query-table";
 import { QueryState } from "@/components/query-state";
 import { formatBytes, formatTime, shortSha } from "@/lib/format";
 import { useTRPC, type RouterOutputs } from "@/lib/trpc";
@@ -137,19 +138,13 @@ function VersionElements({ catalogId, versionId }: { catalogId: string; versionI
   return (
     <>
       <TextInput placeholder="Search elements" value={query} onChange={setQuery} mb="xs" />
-      <QueryState query={elements}>
-        {(list) => (
-          <DataTable
-            striped
-            highlightOnHover
-            verticalSpacing={4}
-            data-testid="elements-table"
-            columns={columns}
-            rows={list}
-            rowKey={(e) => e.name}
-          />
-        )}
-      </QueryState>
+      <QueryTable
+        query={elements}
+        columns={columns}
+        rowKey={(e) => e.name}
+        verticalSpacing={4}
+        data-testid="elements-table"
+      />
     </>
   );
 }
