@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
 import { LogBuffer } from "./log-buffer.ts";
+import { failingSection, findLine, rowOfLine, sectionsAround } from "./log-navigation.ts";
 import { computeLogSections, layoutRows } from "./log-sections.ts";
 
 /** A log of `n` lines per hook with events carrying logOffset, as the seeded builds do. */
@@ -111,5 +112,38 @@ describe("computeLogSections and layoutRows", () => {
     // Speed is the browser test's and bench's business; here, the shape.
     const rows = layoutRows(200_000, sections, new Set(["s5"]));
     expect(rows.length).toBe(200_000 + 100 - 2000);
+  });
+});
+
+describe("log navigation", () => {
+  const lines = ["header", "a1", "a2", "b1", "b2", "b3"];
+  const log = { lineCount: lines.length, line: (i: number) => lines[i]! };
+
+  it("finds the next line with the text, ignoring case and wrapping, backwards too", () => {
+    expect(findLine(log, "B", undefined)).toBe(3);
+    expect(findLine(log, "b", 3)).toBe(4);
+    expect(findLine(log, "b", 5)).toBe(3);
+    expect(findLine(log, "a", undefined, true)).toBe(2);
+    expect(findLine(log, "a", 1, true)).toBe(0); // "header" has an a
+    expect(findLine(log, "b", 3, true)).toBe(5);
+    expect(findLine(log, "zzz", undefined)).toBeUndefined();
+    expect(findLine(log, "", undefined)).toBeUndefined();
+  });
+
+  it("maps a line to its row, past folded headers, and names the folds around it", () => {
+    const { log: buffer, events } = fixture();
+    const sections = computeLogSections(events, (o) => buffer.lineAt(o), buffer.lineCount, {
+      phase: "install.d",
+      element: "b",
+      script: "20-b",
+    });
+    const rows = layoutRows(buffer.lineCount, sections, new Set());
+    // header, [root.d], [10-a], a1, a2, [install.d], [20-b], b1, b2, b3
+    expect(rowOfLine(rows, sections, 0)).toBe(0);
+    expect(rowOfLine(rows, sections, 1)).toBe(3);
+    expect(rowOfLine(rows, sections, 4)).toBe(8);
+    expect(rowOfLine(rows, sections, 99)).toBe(rows.length - 1);
+    expect(failingSection(sections)?.title).toContain("20-b");
+    expect(sectionsAround(sections, 4)).toEqual([sections[2]!.key, sections[3]!.key]);
   });
 });
