@@ -4,6 +4,8 @@ import { LogBuffer } from "./log-buffer.ts";
 import { failingSection, findLine, rowOfLine, sectionsAround } from "./log-navigation.ts";
 import { computeLogSections, layoutRows } from "./log-sections.ts";
 
+type TEnd = { durationMs: number; exitCode?: number; ok?: boolean };
+
 /** A log of `n` lines per hook with events carrying logOffset, as the seeded builds do. */
 function fixture() {
   const log = new LogBuffer();
@@ -14,38 +16,23 @@ function fixture() {
       seq: events.length,
       event: { ...e, t: 0, logOffset: Buffer.byteLength(text) } as unknown as TBuildEvent,
     });
+  // A hook that writes `lines`, and a phase around one hook: their events as an agent sends them.
+  const hook = (phase: string, element: string, script: string, lines: string, end: TEnd) => {
+    emit({ type: "hook.started", phase, element, script });
+    text += lines;
+    emit({ type: "hook.finished", phase, element, script, ...end });
+  };
+  const phase = (name: string, index: number, where: string, body: () => void, end: TEnd) => {
+    emit({ type: "phase.started", phase: name, index, total: 2, where, hooks: 1 });
+    body();
+    emit({ type: "phase.finished", phase: name, ...end });
+  };
   text += "header\n";
-  emit({ type: "phase.started", phase: "root.d", index: 1, total: 2, where: "host", hooks: 1 });
-  emit({ type: "hook.started", phase: "root.d", element: "a", script: "10-a" });
-  text += "a1\na2\n";
-  emit({
-    type: "hook.finished",
-    phase: "root.d",
-    element: "a",
-    script: "10-a",
-    exitCode: 0,
-    durationMs: 5,
-  });
-  emit({ type: "phase.finished", phase: "root.d", durationMs: 6, ok: true });
-  emit({
-    type: "phase.started",
-    phase: "install.d",
-    index: 2,
-    total: 2,
-    where: "chroot",
-    hooks: 1,
-  });
-  emit({ type: "hook.started", phase: "install.d", element: "b", script: "20-b" });
-  text += "b1\nb2\nb3\n";
-  emit({
-    type: "hook.finished",
-    phase: "install.d",
-    element: "b",
-    script: "20-b",
-    exitCode: 3,
-    durationMs: 7,
-  });
-  emit({ type: "phase.finished", phase: "install.d", durationMs: 8, ok: false });
+  const hookA = () => hook("root.d", "a", "10-a", "a1\na2\n", { exitCode: 0, durationMs: 5 });
+  phase("root.d", 1, "host", hookA, { durationMs: 6, ok: true });
+  const hookB = () =>
+    hook("install.d", "b", "20-b", "b1\nb2\nb3\n", { exitCode: 3, durationMs: 7 });
+  phase("install.d", 2, "chroot", hookB, { durationMs: 8, ok: false });
   log.append(0, new TextEncoder().encode(text));
   return { log, events };
 }
