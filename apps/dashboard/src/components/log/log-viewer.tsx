@@ -43,29 +43,19 @@ function useFolds() {
 }
 
 /**
- * The build log: only the rows in view are rendered (react-virtual), so 200k
- * lines scroll like 200. Folds per phase and hook, search, follow the tail,
- * and a button to the failing hook.
+ * Scrolling the rows: the virtualizer, following the tail while `live`, and
+ * the line last jumped to (`hit`), kept centred.
  */
-export function LogViewer({ log, version, sections, live, height = "70vh" }: LogViewerProps) {
+function useLogScroll(rows: Int32Array, sections: TLogSection[], live: boolean) {
   const scrollRef = useRef<HTMLDivElement>(null);
-  const folds = useFolds();
   const [follow, setFollow] = useState(live);
-  const [query, setQuery] = useState("");
   const [hit, setHit] = useState<number | undefined>();
-  const lineCount = log.lineCount;
-  const rows = useMemo(
-    () => layoutRows(lineCount, sections, folds.collapsed),
-    // `version` stands for the buffer's content.
-    [lineCount, sections, folds.collapsed, version],
-  );
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 40,
   });
-
   useEffect(() => setFollow(live), [live]);
   useEffect(() => {
     if (follow && rows.length > 0) virtualizer.scrollToIndex(rows.length - 1, { align: "end" });
@@ -74,6 +64,28 @@ export function LogViewer({ log, version, sections, live, height = "70vh" }: Log
   useEffect(() => {
     if (hit !== undefined) virtualizer.scrollToIndex(rowOf(hit), { align: "center" });
   }, [hit, rowOf, virtualizer]);
+  return { scrollRef, virtualizer, follow, setFollow, hit, setHit };
+}
+
+/**
+ * The build log: only the rows in view are rendered (react-virtual), so 200k
+ * lines scroll like 200. Folds per phase and hook, search, follow the tail,
+ * and a button to the failing hook.
+ */
+export function LogViewer({ log, version, sections, live, height = "70vh" }: LogViewerProps) {
+  const folds = useFolds();
+  const [query, setQuery] = useState("");
+  const lineCount = log.lineCount;
+  const rows = useMemo(
+    () => layoutRows(lineCount, sections, folds.collapsed),
+    // `version` stands for the buffer's content.
+    [lineCount, sections, folds.collapsed, version],
+  );
+  const { scrollRef, virtualizer, follow, setFollow, hit, setHit } = useLogScroll(
+    rows,
+    sections,
+    live,
+  );
 
   /** Open the given folds where they hide `line`, stop following and scroll to it. */
   const goTo = (line: number, around: string[]) => {
