@@ -1,8 +1,9 @@
 "use client";
 import { Alert, Button, PasswordInput, Stack, TextInput } from "@mantine/core";
+import { useInputState } from "@mantine/hooks";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter, useSearchParams } from "next/navigation";
-import { Suspense, useState } from "react";
+import { Suspense } from "react";
 import { AuthCard } from "@/components/auth-card";
 import { errorField, useTRPC } from "@/lib/trpc";
 
@@ -11,9 +12,9 @@ function SetupForm() {
   const router = useRouter();
   const token = useSearchParams().get("token") ?? "";
   const queryClient = useQueryClient();
-  const [email, setEmail] = useState("");
-  const [password, setPassword] = useState("");
-  const [again, setAgain] = useState("");
+  const email = useRequiredField("setup-email");
+  const password = useRequiredField("setup-password");
+  const again = useRequiredField("setup-password-again");
   const setup = useMutation(
     trpc.auth.completeSetup.mutationOptions({
       onSuccess: async () => {
@@ -23,7 +24,8 @@ function SetupForm() {
     }),
   );
   const field = errorField(setup.error);
-  const mismatch = again.length > 0 && again !== password;
+  const errorOn = (name: string) => (field === name ? setup.error?.message : undefined);
+  const mismatch = again.value.length > 0 && again.value !== password.value;
   return (
     <AuthCard
       title="Create the administrator"
@@ -37,34 +39,20 @@ function SetupForm() {
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          if (!mismatch) setup.mutate({ token, email, password });
+          if (!mismatch) setup.mutate({ token, email: email.value, password: password.value });
         }}
       >
         <Stack gap="sm">
-          <TextInput
-            label="Email"
-            type="email"
-            required
-            data-testid="setup-email"
-            value={email}
-            onChange={(e) => setEmail(e.currentTarget.value)}
-            error={field === "email" ? setup.error?.message : undefined}
-          />
+          <TextInput label="Email" type="email" {...email} error={errorOn("email")} />
           <PasswordInput
             label="Password"
             description="At least 10 characters"
-            required
-            data-testid="setup-password"
-            value={password}
-            onChange={(e) => setPassword(e.currentTarget.value)}
-            error={field === "password" ? setup.error?.message : undefined}
+            {...password}
+            error={errorOn("password")}
           />
           <PasswordInput
             label="Password again"
-            required
-            data-testid="setup-password-again"
-            value={again}
-            onChange={(e) => setAgain(e.currentTarget.value)}
+            {...again}
             error={mismatch ? "the passwords differ" : undefined}
           />
           {setup.error && field !== "email" && field !== "password" && (
@@ -77,6 +65,12 @@ function SetupForm() {
       </form>
     </AuthCard>
   );
+}
+
+/** A required text field's value and change handler, with its test id. */
+function useRequiredField(testId: string) {
+  const [value, onChange] = useInputState("");
+  return { value, onChange, required: true, "data-testid": testId };
 }
 
 export default function SetupPage() {

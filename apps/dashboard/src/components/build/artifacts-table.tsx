@@ -1,5 +1,6 @@
 "use client";
-import { ActionIcon, Anchor, CopyButton, Group, Table, Text, Tooltip } from "@mantine/core";
+import { ActionIcon, Anchor, CopyButton, Group, Text, Tooltip } from "@mantine/core";
+import { DataTable, type TColumn } from "@/components/data-table";
 import { formatBytes, shortSha } from "@/lib/format";
 import type { RouterOutputs } from "@/lib/trpc";
 
@@ -33,40 +34,31 @@ export function ArtifactsTable({
   artifacts: TArtifact[];
 }) {
   if (!artifacts.length) return <Text c="dimmed">No artifacts.</Text>;
+  const columns: TColumn<TArtifact>[] = [
+    {
+      header: "File",
+      cell: (a) => (
+        <Anchor
+          href={`/api/builds/${buildId}/artifacts/${a.id}/${encodeURIComponent(a.fileName)}`}
+          download={a.fileName}
+          data-testid="artifact-download"
+        >
+          {a.fileName}
+        </Anchor>
+      ),
+    },
+    { header: "Type", cell: (a) => a.type },
+    { header: "Size", align: "right", cell: (a) => formatBytes(a.sizeBytes) },
+    { header: "sha256", cell: (a) => <Checksum value={a.sha256} label="sha256" /> },
+    { header: "md5", cell: (a) => <Checksum value={a.md5} label="md5" /> },
+  ];
   return (
-    <Table verticalSpacing="xs" data-testid="artifacts-table">
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>File</Table.Th>
-          <Table.Th>Type</Table.Th>
-          <Table.Th ta="right">Size</Table.Th>
-          <Table.Th>sha256</Table.Th>
-          <Table.Th>md5</Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {artifacts.map((a) => (
-          <Table.Tr key={a.id}>
-            <Table.Td>
-              <Anchor
-                href={`/api/builds/${buildId}/artifacts/${a.id}/${encodeURIComponent(a.fileName)}`}
-                download={a.fileName}
-                data-testid="artifact-download"
-              >
-                {a.fileName}
-              </Anchor>
-            </Table.Td>
-            <Table.Td>{a.type}</Table.Td>
-            <Table.Td ta="right">{formatBytes(a.sizeBytes)}</Table.Td>
-            <Table.Td>
-              <Checksum value={a.sha256} label="sha256" />
-            </Table.Td>
-            <Table.Td>
-              <Checksum value={a.md5} label="md5" />
-            </Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
+    <DataTable
+      verticalSpacing="xs"
+      data-testid="artifacts-table"
+      columns={columns}
+      rows={artifacts}
+      rowKey={(a) => a.id}
+    />
   );
 }

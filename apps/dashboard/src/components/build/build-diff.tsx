@@ -1,9 +1,12 @@
 "use client";
-import { Alert, Badge, Group, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { Alert, Badge, Group, Select, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { DataTable, MONO_CELL, type TColumn } from "@/components/data-table";
 import { formatBytes, formatDuration } from "@/lib/format";
-import { useTRPC } from "@/lib/trpc";
+import { useTRPC, type RouterOutputs } from "@/lib/trpc";
+
+type TDiff = RouterOutputs["builds"]["diff"];
 
 function Delta({ value, format }: { value: number | null; format: (n: number) => string }) {
   if (value === null || value === 0)
@@ -62,134 +65,179 @@ export function BuildDiff({
         />
       </Group>
       {diff.error && <Alert color="red">{diff.error.message}</Alert>}
-      {diff.data && (
-        <>
-          <Text size="sm" c="dimmed">
-            From #{diff.data.a.number} to #{diff.data.b.number}. Duration{" "}
-            {formatDuration(diff.data.durationMs.from)} → {formatDuration(diff.data.durationMs.to)}.
-          </Text>
-          <SimpleGrid cols={{ base: 1, md: 2 }}>
-            <div>
-              <Title order={5}>Packages</Title>
-              <Group gap="xs" my={4}>
-                <Badge color="green" variant="light">
-                  {diff.data.packages.added.length} added
-                </Badge>
-                <Badge color="red" variant="light">
-                  {diff.data.packages.removed.length} removed
-                </Badge>
-                <Badge color="blue" variant="light">
-                  {diff.data.packages.changed.length} changed
-                </Badge>
-              </Group>
-              <Table verticalSpacing={2} data-testid="diff-packages">
-                <Table.Tbody>
-                  {diff.data.packages.added.map((p) => (
-                    <Table.Tr key={`a${p.name}`}>
-                      <Table.Td c="green">+ {p.name}</Table.Td>
-                      <Table.Td ff="monospace">{p.version}</Table.Td>
-                    </Table.Tr>
-                  ))}
-                  {diff.data.packages.removed.map((p) => (
-                    <Table.Tr key={`r${p.name}`}>
-                      <Table.Td c="red">− {p.name}</Table.Td>
-                      <Table.Td ff="monospace">{p.version}</Table.Td>
-                    </Table.Tr>
-                  ))}
-                  {diff.data.packages.changed.map((p) => (
-                    <Table.Tr key={`c${p.name}`}>
-                      <Table.Td c="blue">~ {p.name}</Table.Td>
-                      <Table.Td ff="monospace">
-                        {p.from} → {p.to}
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </div>
-            <Stack gap="xs">
-              <Title order={5}>Elements</Title>
-              {diff.data.elements.added.length +
-                diff.data.elements.removed.length +
-                diff.data.elements.changed.length ===
-              0 ? (
-                <Text size="sm" c="dimmed">
-                  same elements
-                </Text>
-              ) : (
-                <Text size="sm" component="div">
-                  {diff.data.elements.added.map((e) => (
-                    <div key={`a${e}`} style={{ color: "var(--mantine-color-green-7)" }}>
-                      + {e}
-                    </div>
-                  ))}
-                  {diff.data.elements.removed.map((e) => (
-                    <div key={`r${e}`} style={{ color: "var(--mantine-color-red-7)" }}>
-                      − {e}
-                    </div>
-                  ))}
-                  {diff.data.elements.changed.map((e) => (
-                    <div key={`c${e.name}`}>
-                      ~ {e.name}: {e.from ?? "?"} → {e.to ?? "?"}
-                    </div>
-                  ))}
-                </Text>
-              )}
-              <Title order={5}>Environment</Title>
-              {diff.data.environment.length === 0 ? (
-                <Text size="sm" c="dimmed">
-                  same environment
-                </Text>
-              ) : (
-                <Table verticalSpacing={2}>
-                  <Table.Tbody>
-                    {diff.data.environment.map((e) => (
-                      <Table.Tr key={e.name}>
-                        <Table.Td ff="monospace">{e.name}</Table.Td>
-                        <Table.Td ff="monospace">
-                          {e.from ?? "(unset)"} → {e.to ?? "(unset)"}
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              )}
-              <Title order={5}>Sizes</Title>
-              <Table verticalSpacing={2} data-testid="diff-sizes">
-                <Table.Tbody>
-                  {diff.data.sizes.map((s) => (
-                    <Table.Tr key={s.fileName}>
-                      <Table.Td>{s.fileName}</Table.Td>
-                      <Table.Td>
-                        {formatBytes(s.from)} → {formatBytes(s.to)}
-                      </Table.Td>
-                      <Table.Td>
-                        <Delta value={s.delta} format={formatBytes} />
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-              <Title order={5}>Phase times</Title>
-              <Table verticalSpacing={2}>
-                <Table.Tbody>
-                  {diff.data.phases.map((p) => (
-                    <Table.Tr key={p.phase}>
-                      <Table.Td>{p.phase}</Table.Td>
-                      <Table.Td>
-                        {formatDuration(p.from)} → {formatDuration(p.to)}
-                      </Table.Td>
-                      <Table.Td>
-                        <Delta value={p.delta} format={formatDuration} />
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Stack>
-          </SimpleGrid>
-        </>
-      )}
+      {diff.data && <DiffResult diff={diff.data} />}
     </Stack>
+  );
+}
+
+function DiffResult({ diff }: { diff: TDiff }) {
+  return (
+    <>
+      <Text size="sm" c="dimmed">
+        From #{diff.a.number} to #{diff.b.number}. Duration {formatDuration(diff.durationMs.from)} →{" "}
+        {formatDuration(diff.durationMs.to)}.
+      </Text>
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <PackagesDiff packages={diff.packages} />
+        <Stack gap="xs">
+          <Title order={5}>Elements</Title>
+          <ElementsDiff elements={diff.elements} />
+          <Title order={5}>Environment</Title>
+          <EnvironmentDiff environment={diff.environment} />
+          <Title order={5}>Sizes</Title>
+          <ChangeTable
+            data-testid="diff-sizes"
+            rows={diff.sizes.map((s) => ({ name: s.fileName, ...s }))}
+            format={formatBytes}
+          />
+          <Title order={5}>Phase times</Title>
+          <ChangeTable
+            rows={diff.phases.map((p) => ({ name: p.phase, ...p }))}
+            format={formatDuration}
+          />
+        </Stack>
+      </SimpleGrid>
+    </>
+  );
+}
+
+/** One line of the package diff: a sign and colour for added, removed or changed. */
+type TPackageLine = { key: string; label: string; color: string; version: React.ReactNode };
+
+function packageLines(packages: TDiff["packages"]): TPackageLine[] {
+  return [
+    ...packages.added.map((p) => ({
+      key: `a${p.name}`,
+      label: `+ ${p.name}`,
+      color: "green",
+      version: p.version,
+    })),
+    ...packages.removed.map((p) => ({
+      key: `r${p.name}`,
+      label: `− ${p.name}`,
+      color: "red",
+      version: p.version,
+    })),
+    ...packages.changed.map((p) => ({
+      key: `c${p.name}`,
+      label: `~ ${p.name}`,
+      color: "blue",
+      version: `${p.from} → ${p.to}`,
+    })),
+  ];
+}
+
+const PACKAGE_COLUMNS: TColumn<TPackageLine>[] = [
+  { td: (line) => ({ c: line.color }), cell: (line) => line.label },
+  { td: MONO_CELL, cell: (line) => line.version },
+];
+
+function PackagesDiff({ packages }: { packages: TDiff["packages"] }) {
+  return (
+    <div>
+      <Title order={5}>Packages</Title>
+      <Group gap="xs" my={4}>
+        <Badge color="green" variant="light">
+          {packages.added.length} added
+        </Badge>
+        <Badge color="red" variant="light">
+          {packages.removed.length} removed
+        </Badge>
+        <Badge color="blue" variant="light">
+          {packages.changed.length} changed
+        </Badge>
+      </Group>
+      <DataTable
+        verticalSpacing={2}
+        withHeader={false}
+        data-testid="diff-packages"
+        columns={PACKAGE_COLUMNS}
+        rows={packageLines(packages)}
+        rowKey={(line) => line.key}
+      />
+    </div>
+  );
+}
+
+function ElementsDiff({ elements }: { elements: TDiff["elements"] }) {
+  if (elements.added.length + elements.removed.length + elements.changed.length === 0)
+    return (
+      <Text size="sm" c="dimmed">
+        same elements
+      </Text>
+    );
+  return (
+    <Text size="sm" component="div">
+      {elements.added.map((e) => (
+        <div key={`a${e}`} style={{ color: "var(--mantine-color-green-7)" }}>
+          + {e}
+        </div>
+      ))}
+      {elements.removed.map((e) => (
+        <div key={`r${e}`} style={{ color: "var(--mantine-color-red-7)" }}>
+          − {e}
+        </div>
+      ))}
+      {elements.changed.map((e) => (
+        <div key={`c${e.name}`}>
+          ~ {e.name}: {e.from ?? "?"} → {e.to ?? "?"}
+        </div>
+      ))}
+    </Text>
+  );
+}
+
+type TEnvChange = TDiff["environment"][number];
+
+const ENV_COLUMNS: TColumn<TEnvChange>[] = [
+  { td: MONO_CELL, cell: (e) => e.name },
+  { td: MONO_CELL, cell: (e) => `${e.from ?? "(unset)"} → ${e.to ?? "(unset)"}` },
+];
+
+function EnvironmentDiff({ environment }: { environment: TEnvChange[] }) {
+  if (environment.length === 0)
+    return (
+      <Text size="sm" c="dimmed">
+        same environment
+      </Text>
+    );
+  return (
+    <DataTable
+      verticalSpacing={2}
+      withHeader={false}
+      columns={ENV_COLUMNS}
+      rows={environment}
+      rowKey={(e) => e.name}
+    />
+  );
+}
+
+/** A named value before and after, and the difference (sizes, phase times). */
+type TChange = { name: string; from: number | null; to: number | null; delta: number | null };
+
+function ChangeTable({
+  rows,
+  format,
+  "data-testid": testId,
+}: {
+  rows: TChange[];
+  /** Formats a value, and "–" for none. */
+  format: (n: number | null) => string;
+  "data-testid"?: string;
+}) {
+  const columns: TColumn<TChange>[] = [
+    { cell: (row) => row.name },
+    { cell: (row) => `${format(row.from)} → ${format(row.to)}` },
+    { cell: (row) => <Delta value={row.delta} format={format} /> },
+  ];
+  return (
+    <DataTable
+      verticalSpacing={2}
+      withHeader={false}
+      data-testid={testId}
+      columns={columns}
+      rows={rows}
+      rowKey={(row) => row.name}
+    />
   );
 }

@@ -1,5 +1,6 @@
 "use client";
-import { Badge, Table, Text } from "@mantine/core";
+import { Badge, Text } from "@mantine/core";
+import { DataTable, type TColumn } from "@/components/data-table";
 import { formatDuration } from "@/lib/format";
 import type { RouterOutputs } from "@/lib/trpc";
 
@@ -10,38 +11,40 @@ export function HookTimings({ hooks }: { hooks: THook[] }) {
   const total = hooks.reduce((s, h) => s + h.durationMs, 0) || 1;
   const sorted = [...hooks].sort((a, b) => b.durationMs - a.durationMs);
   if (!hooks.length) return <Text c="dimmed">No hooks ran (yet).</Text>;
+  const columns: TColumn<THook>[] = [
+    { header: "Phase", cell: (h) => h.phase },
+    { header: "Element", cell: (h) => h.element },
+    {
+      header: "Script",
+      cell: (h) => (
+        <Text ff="monospace" size="sm">
+          {h.script}
+        </Text>
+      ),
+    },
+    {
+      header: "Exit",
+      cell: (h) => (
+        <Badge color={h.exitCode === 0 ? "green" : "red"} variant="light">
+          {h.exitCode}
+        </Badge>
+      ),
+    },
+    { header: "Duration", align: "right", cell: (h) => formatDuration(h.durationMs) },
+    {
+      header: "Share",
+      align: "right",
+      cell: (h) => `${((h.durationMs / total) * 100).toFixed(1)}%`,
+    },
+  ];
   return (
-    <Table striped verticalSpacing={4} data-testid="hook-timings">
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>Phase</Table.Th>
-          <Table.Th>Element</Table.Th>
-          <Table.Th>Script</Table.Th>
-          <Table.Th>Exit</Table.Th>
-          <Table.Th ta="right">Duration</Table.Th>
-          <Table.Th ta="right">Share</Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {sorted.map((h) => (
-          <Table.Tr key={h.seq}>
-            <Table.Td>{h.phase}</Table.Td>
-            <Table.Td>{h.element}</Table.Td>
-            <Table.Td>
-              <Text ff="monospace" size="sm">
-                {h.script}
-              </Text>
-            </Table.Td>
-            <Table.Td>
-              <Badge color={h.exitCode === 0 ? "green" : "red"} variant="light">
-                {h.exitCode}
-              </Badge>
-            </Table.Td>
-            <Table.Td ta="right">{formatDuration(h.durationMs)}</Table.Td>
-            <Table.Td ta="right">{((h.durationMs / total) * 100).toFixed(1)}%</Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
+    <DataTable
+      striped
+      verticalSpacing={4}
+      data-testid="hook-timings"
+      columns={columns}
+      rows={sorted}
+      rowKey={(h) => h.seq}
+    />
   );
 }

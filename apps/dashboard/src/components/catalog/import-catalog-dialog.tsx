@@ -11,35 +11,13 @@ import {
   Text,
   TextInput,
 } from "@mantine/core";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInputState } from "@mantine/hooks";
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "@/lib/trpc";
+import { useCatalogImport, type TUploadResult } from "./use-catalog-import";
 
-type TUploadResult = {
-  catalogId: string;
-  version: { id: string; sha256: string; elementCount: number };
-  created: boolean;
-};
-
-/** POST the archive to /api/catalogs/upload (streamed there; tRPC is not for big binaries). */
-async function uploadArchive(params: Record<string, string>, file: File): Promise<TUploadResult> {
-  const qs = new URLSearchParams({ ...params, fileName: file.name });
-  const res = await fetch(`/api/catalogs/upload?${qs}`, {
-    method: "POST",
-    headers: {
-      "content-type": file.name.endsWith(".tar") ? "application/x-tar" : "application/gzip",
-    },
-    body: file,
-  });
-  const body = (await res.json().catch(() => ({}))) as {
-    error?: { message?: string } | string;
-  } & Partial<TUploadResult>;
-  if (!res.ok) {
-    const msg = typeof body.error === "string" ? body.error : body.error?.message;
-    throw new Error(msg ?? `upload failed (HTTP ${res.status})`);
-  }
-  return body as TUploadResult;
-}
+type TSource = "upload" | "git";
 
 /**
  * Import an element tree: a .tar/.tar.gz upload, or a git repository (URL or
@@ -59,37 +37,17 @@ export function ImportCatalogDialog({
   onImported: (r: TUploadResult) => void;
 }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const teams = useQuery(trpc.teams.list.queryOptions());
-  const [source, setSource] = useState<"upload" | "git">("upload");
+  const [source, setSource] = useState<TSource>("upload");
   const [teamId, setTeamId] = useState<string | null>(null);
-  const [name, setName] = useState("");
+  const [name, setName] = useInputState("");
   const [file, setFile] = useState<File | null>(null);
-  const [subdir, setSubdir] = useState("");
-  const [url, setUrl] = useState("");
-  const [ref, setRef] = useState("");
+  const [subdir, setSubdir] = useInputState("");
+  const [url, setUrl] = useInputState("");
+  const [ref, setRef] = useInputState("");
   const team = teamId ?? teams.data?.[0]?.id ?? null;
-
-  const done = async (r: TUploadResult) => {
-    await queryClient.invalidateQueries({ queryKey: trpc.catalogs.pathKey() });
-    onImported(r);
-  };
-  const upload = useMutation({
-    mutationFn: () => {
-      if (!file) throw new Error("choose a .tar or .tar.gz file");
-      const params: Record<string, string> = catalogId
-        ? { catalogId }
-        : { teamId: team ?? "", name };
-      if (subdir) params.subdir = subdir;
-      return uploadArchive(params, file);
-    },
-    onSuccess: done,
-  });
-  const git = useMutation(
-    trpc.catalogs.importGit.mutationOptions({ onSuccess: (r) => done(r as TUploadResult) }),
-  );
-  const error = upload.error ?? git.error;
-  const pending = upload.isPending || git.isPending;
+  const target = catalogId ? { catalogId } : { teamId: team ?? "", name };
+  const { submit, error, pending, result } = useCatalogImport(onImported);
 
   return (
     <Modal
@@ -101,7 +59,7 @@ export function ImportCatalogDialog({
       <Stack>
         <SegmentedControl
           value={source}
-          onChange={(v) => setSource(v as "upload" | "git")}
+          onChange={(v) => setSource(v as TSource)}
           data={[
             { value: "upload", label: "Upload a tarball" },
             { value: "git", label: "Git repository" },
@@ -120,7 +78,7 @@ export function ImportCatalogDialog({
               label="Catalog name"
               placeholder="my-elements"
               value={name}
-              onChange={(e) => setName(e.currentTarget.value)}
+              onChange={setName}
               required
               data-testid="catalog-name"
             />
@@ -138,41 +96,15 @@ export function ImportCatalogDialog({
             clearable
           />
         ) : (
-          <>
-            <TextInput
-              label="Repository"
-              description="URL or a path on the server"
-              placeholder="https://git.example.com/elements.git"
-              value={url}
-              onChange={(e) => setUrl(e.currentTarget.value)}
-            />
-            <TextInput
-              label="Ref"
-              placeholder="main"
-              value={ref}
-              onChange={(e) => setRef(e.currentTarget.value)}
-            />
-          </>
+          <GitFields url={url} onUrlChange={setUrl} gitRef={ref} onRefChange={setRef} />
         )}
         <TextInput
           label="Subdirectory"
           description="Where the elements are inside the tree (optional)"
           value={subdir}
-          onChange={(e) => setSubdir(e.currentTarget.value)}
+          onChange={setSubdir}
         />
-        {error && (
-          <Alert color="red" title="Import refused" data-testid="import-error">
-            {error.message}
-          </Alert>
-        )}
-        {(upload.data || git.data) && (
-          <Text size="sm" c="green" data-testid="import-ok">
-            Imported: {(upload.data ?? (git.data as TUploadResult)).version.elementCount} elements
-            {(upload.data ?? (git.data as TUploadResult)).created
-              ? ""
-              : " (this content was already a version)"}
-          </Text>
-        )}
+        <ImportOutcome error={error} result={result} />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
             Close
@@ -180,23 +112,62 @@ export function ImportCatalogDialog({
           <Button
             loading={pending}
             data-testid="import-submit"
-            onClick={() => {
-              upload.reset();
-              git.reset();
-              if (source === "upload") upload.mutate();
-              else
-                git.mutate({
-                  target: catalogId ? { catalogId } : { teamId: team ?? "", name },
-                  url,
-                  ...(ref ? { ref } : {}),
-                  ...(subdir ? { subdir } : {}),
-                });
-            }}
+            onClick={() => submit({ source, target, file, url, ref, subdir })}
           >
             Import
           </Button>
         </Group>
       </Stack>
     </Modal>
+  );
+}
+
+function GitFields({
+  url,
+  onUrlChange,
+  gitRef,
+  onRefChange,
+}: {
+  url: string;
+  onUrlChange: (event: React.ChangeEvent<HTMLInputElement>) => void;
+  gitRef: string;
+  onRefChange: (event: React.ChangeEvent<HTMLInputElement>) => void;
+}) {
+  return (
+    <>
+      <TextInput
+        label="Repository"
+        description="URL or a path on the server"
+        placeholder="https://git.example.com/elements.git"
+        value={url}
+        onChange={onUrlChange}
+      />
+      <TextInput label="Ref" placeholder="main" value={gitRef} onChange={onRefChange} />
+    </>
+  );
+}
+
+/** Why the import was refused, or how many elements it brought. */
+function ImportOutcome({
+  error,
+  result,
+}: {
+  error: { message: string } | null;
+  result: TUploadResult | undefined;
+}) {
+  return (
+    <>
+      {error && (
+        <Alert color="red" title="Import refused" data-testid="import-error">
+          {error.message}
+        </Alert>
+      )}
+      {result && (
+        <Text size="sm" c="green" data-testid="import-ok">
+          Imported: {result.version.elementCount} elements
+          {result.created ? "" : " (this content was already a version)"}
+        </Text>
+      )}
+    </>
   );
 }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { TBuildEvent } from "@kiln/engine/pipeline/events";
 import { LogBuffer } from "./log-buffer.ts";
+import { failingSection, findLine, rowOfLine, sectionsAround } from "./log-navigation.ts";
 import { computeLogSections, layoutRows } from "./log-sections.ts";
+
+type TEnd = { durationMs: number; exitCode?: number; ok?: boolean };
 
 /** A log of `n` lines per hook with events carrying logOffset, as the seeded builds do. */
 function fixture() {
@@ -13,38 +16,23 @@ function fixture() {
       seq: events.length,
       event: { ...e, t: 0, logOffset: Buffer.byteLength(text) } as unknown as TBuildEvent,
     });
+  // A hook that writes `lines`, and a phase around one hook: their events as an agent sends them.
+  const hook = (phase: string, element: string, script: string, lines: string, end: TEnd) => {
+    emit({ type: "hook.started", phase, element, script });
+    text += lines;
+    emit({ type: "hook.finished", phase, element, script, ...end });
+  };
+  const phase = (name: string, index: number, where: string, body: () => void, end: TEnd) => {
+    emit({ type: "phase.started", phase: name, index, total: 2, where, hooks: 1 });
+    body();
+    emit({ type: "phase.finished", phase: name, ...end });
+  };
   text += "header\n";
-  emit({ type: "phase.started", phase: "root.d", index: 1, total: 2, where: "host", hooks: 1 });
-  emit({ type: "hook.started", phase: "root.d", element: "a", script: "10-a" });
-  text += "a1\na2\n";
-  emit({
-    type: "hook.finished",
-    phase: "root.d",
-    element: "a",
-    script: "10-a",
-    exitCode: 0,
-    durationMs: 5,
-  });
-  emit({ type: "phase.finished", phase: "root.d", durationMs: 6, ok: true });
-  emit({
-    type: "phase.started",
-    phase: "install.d",
-    index: 2,
-    total: 2,
-    where: "chroot",
-    hooks: 1,
-  });
-  emit({ type: "hook.started", phase: "install.d", element: "b", script: "20-b" });
-  text += "b1\nb2\nb3\n";
-  emit({
-    type: "hook.finished",
-    phase: "install.d",
-    element: "b",
-    script: "20-b",
-    exitCode: 3,
-    durationMs: 7,
-  });
-  emit({ type: "phase.finished", phase: "install.d", durationMs: 8, ok: false });
+  const hookA = () => hook("root.d", "a", "10-a", "a1\na2\n", { exitCode: 0, durationMs: 5 });
+  phase("root.d", 1, "host", hookA, { durationMs: 6, ok: true });
+  const hookB = () =>
+    hook("install.d", "b", "20-b", "b1\nb2\nb3\n", { exitCode: 3, durationMs: 7 });
+  phase("install.d", 2, "chroot", hookB, { durationMs: 8, ok: false });
   log.append(0, new TextEncoder().encode(text));
   return { log, events };
 }
@@ -111,5 +99,38 @@ describe("computeLogSections and layoutRows", () => {
     // Speed is the browser test's and bench's business; here, the shape.
     const rows = layoutRows(200_000, sections, new Set(["s5"]));
     expect(rows.length).toBe(200_000 + 100 - 2000);
+  });
+});
+
+describe("log navigation", () => {
+  const lines = ["header", "a1", "a2", "b1", "b2", "b3"];
+  const log = { lineCount: lines.length, line: (i: number) => lines[i]! };
+
+  it("finds the next line with the text, ignoring case and wrapping, backwards too", () => {
+    expect(findLine(log, "B", undefined)).toBe(3);
+    expect(findLine(log, "b", 3)).toBe(4);
+    expect(findLine(log, "b", 5)).toBe(3);
+    expect(findLine(log, "a", undefined, true)).toBe(2);
+    expect(findLine(log, "a", 1, true)).toBe(0); // "header" has an a
+    expect(findLine(log, "b", 3, true)).toBe(5);
+    expect(findLine(log, "zzz", undefined)).toBeUndefined();
+    expect(findLine(log, "", undefined)).toBeUndefined();
+  });
+
+  it("maps a line to its row, past folded headers, and names the folds around it", () => {
+    const { log: buffer, events } = fixture();
+    const sections = computeLogSections(events, (o) => buffer.lineAt(o), buffer.lineCount, {
+      phase: "install.d",
+      element: "b",
+      script: "20-b",
+    });
+    const rows = layoutRows(buffer.lineCount, sections, new Set());
+    // header, [root.d], [10-a], a1, a2, [install.d], [20-b], b1, b2, b3
+    expect(rowOfLine(rows, sections, 0)).toBe(0);
+    expect(rowOfLine(rows, sections, 1)).toBe(3);
+    expect(rowOfLine(rows, sections, 4)).toBe(8);
+    expect(rowOfLine(rows, sections, 99)).toBe(rows.length - 1);
+    expect(failingSection(sections)?.title).toContain("20-b");
+    expect(sectionsAround(sections, 4)).toEqual([sections[2]!.key, sections[3]!.key]);
   });
 });

@@ -1,7 +1,7 @@
 "use client";
 import { Alert, Button, PasswordInput, Stack, Text } from "@mantine/core";
+import { useInputState } from "@mantine/hooks";
 import { useMutation } from "@tanstack/react-query";
-import { useState } from "react";
 import { useMe } from "@/components/app-frame";
 import { useTRPC } from "@/lib/trpc";
 
@@ -9,8 +9,8 @@ import { useTRPC } from "@/lib/trpc";
 export function AccountPanel() {
   const trpc = useTRPC();
   const me = useMe();
-  const [current, setCurrent] = useState("");
-  const [next, setNext] = useState("");
+  const [current, setCurrent] = useInputState("");
+  const [next, setNext] = useInputState("");
   const change = useMutation(
     trpc.auth.changePassword.mutationOptions({
       onSuccess: () => {
@@ -25,16 +25,12 @@ export function AccountPanel() {
         Signed in as <b>{me.data?.user.email}</b> ({me.data?.role}). Teams:{" "}
         {me.data?.teams.map((t) => `${t.name} (${t.role})`).join(", ") || "none"}.
       </Text>
-      <PasswordInput
-        label="Current password"
-        value={current}
-        onChange={(e) => setCurrent(e.currentTarget.value)}
-      />
+      <PasswordInput label="Current password" value={current} onChange={setCurrent} />
       <PasswordInput
         label="New password"
         description="At least 10 characters"
         value={next}
-        onChange={(e) => setNext(e.currentTarget.value)}
+        onChange={setNext}
       />
       {change.error && <Alert color="red">{change.error.message}</Alert>}
       {change.isSuccess && (

@@ -1,8 +1,27 @@
 "use client";
-import { Button, Group, Table, Text } from "@mantine/core";
+import { Text } from "@mantine/core";
 import { useInfiniteQuery } from "@tanstack/react-query";
+import { DataTable, MONO_CELL, type TColumn } from "@/components/data-table";
+import { LoadMoreButton } from "@/components/load-more-button";
 import { formatTime } from "@/lib/format";
-import { useTRPC } from "@/lib/trpc";
+import { useTRPC, type RouterOutputs } from "@/lib/trpc";
+
+type TAuditEntry = RouterOutputs["audit"]["list"]["items"][number];
+
+const COLUMNS: TColumn<TAuditEntry>[] = [
+  { header: "When", cell: (e) => formatTime(e.at) },
+  { header: "Who", cell: (e) => e.actor?.email ?? "server" },
+  { header: "Action", td: MONO_CELL, cell: (e) => e.action },
+  { header: "Target", td: MONO_CELL, cell: (e) => e.target },
+  {
+    header: "Details",
+    cell: (e) => (
+      <Text size="xs" ff="monospace" lineClamp={2}>
+        {JSON.stringify(e.details)}
+      </Text>
+    ),
+  },
+];
 
 /** Who did what, newest first (administrators). */
 export function AuditPanel() {
@@ -16,43 +35,8 @@ export function AuditPanel() {
   const items = audit.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <>
-      <Table verticalSpacing={4} striped>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>When</Table.Th>
-            <Table.Th>Who</Table.Th>
-            <Table.Th>Action</Table.Th>
-            <Table.Th>Target</Table.Th>
-            <Table.Th>Details</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {items.map((e) => (
-            <Table.Tr key={e.id}>
-              <Table.Td>{formatTime(e.at)}</Table.Td>
-              <Table.Td>{e.actor?.email ?? "server"}</Table.Td>
-              <Table.Td ff="monospace">{e.action}</Table.Td>
-              <Table.Td ff="monospace">{e.target}</Table.Td>
-              <Table.Td>
-                <Text size="xs" ff="monospace" lineClamp={2}>
-                  {JSON.stringify(e.details)}
-                </Text>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-      {audit.hasNextPage && (
-        <Group justify="center" mt="sm">
-          <Button
-            variant="default"
-            onClick={() => audit.fetchNextPage()}
-            loading={audit.isFetchingNextPage}
-          >
-            Load more
-          </Button>
-        </Group>
-      )}
+      <DataTable verticalSpacing={4} striped columns={COLUMNS} rows={items} rowKey={(e) => e.id} />
+      <LoadMoreButton query={audit} mt="sm" />
     </>
   );
 }

@@ -1,28 +1,30 @@
 "use client";
-import {
-  Alert,
-  Button,
-  Group,
-  Paper,
-  Select,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from "@mantine/core";
-import { notifications } from "@mantine/notifications";
+import { Paper, Select, Stack, Text, TextInput, Title } from "@mantine/core";
+import { useInputState } from "@mantine/hooks";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { useTRPC } from "@/lib/trpc";
+import { DataTable, type TColumn } from "@/components/data-table";
+import { InlineForm } from "@/components/inline-form";
+import { RowActionButton } from "@/components/row-action-button";
+import { useActionFeedback } from "@/lib/mutation-feedback";
+import { useTRPC, type RouterOutputs } from "@/lib/trpc";
 
 const ROLES = ["viewer", "member", "maintainer", "owner"] as const;
 type TRole = (typeof ROLES)[number];
+type TTeam = RouterOutputs["teams"]["get"];
+type TMember = TTeam["members"][number];
+
+/** Invalidates every teams query (the list and each team's members). */
+function useRefreshTeams() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  return () => queryClient.invalidateQueries({ queryKey: trpc.teams.pathKey() });
+}
 
 /** Teams, their members and roles (owners and admins change them). */
 export function TeamsPanel() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
+  const refresh = useRefreshTeams();
   const teams = useQuery(trpc.teams.list.queryOptions());
   const [selected, setSelected] = useState<string | null>(null);
   const teamId = selected ?? teams.data?.[0]?.id ?? null;
@@ -30,12 +32,7 @@ export function TeamsPanel() {
     ...trpc.teams.get.queryOptions({ teamId: teamId ?? "" }),
     enabled: !!teamId,
   });
-  const [slug, setSlug] = useState("");
-  const [email, setEmail] = useState("");
-  const [role, setRole] = useState<TRole>("member");
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.teams.pathKey() });
-  const onError = (err: { message: string }) =>
-    notifications.show({ color: "red", message: err.message });
+  const [slug, setSlug] = useInputState("");
   const create = useMutation(
     trpc.teams.create.mutationOptions({
       onSuccess: (t) => {
@@ -45,30 +42,21 @@ export function TeamsPanel() {
       },
     }),
   );
-  const add = useMutation(
-    trpc.teams.addMember.mutationOptions({
-      onSuccess: () => {
-        setEmail("");
-        void refresh();
-      },
-    }),
-  );
-  const setMemberRole = useMutation(
-    trpc.teams.setMemberRole.mutationOptions({ onSuccess: refresh, onError }),
-  );
-  const remove = useMutation(
-    trpc.teams.removeMember.mutationOptions({ onSuccess: refresh, onError }),
-  );
-  const canManage = team.data?.myRole === "owner" || team.data?.myRole === "maintainer";
+  const teamOptions = (teams.data ?? []).map((t) => ({
+    value: t.id,
+    label: `${t.name} (${t.memberCount})`,
+  }));
   return (
     <Stack>
-      <Group align="flex-end">
+      <InlineForm
+        submitLabel="Create team"
+        submitVariant="default"
+        onSubmit={() => create.mutate({ slug, name: slug })}
+        loading={create.isPending}
+      >
         <Select
           label="Team"
-          data={(teams.data ?? []).map((t) => ({
-            value: t.id,
-            label: `${t.name} (${t.memberCount})`,
-          }))}
+          data={teamOptions}
           value={teamId}
           onChange={setSelected}
           w={260}
@@ -79,96 +67,116 @@ export function TeamsPanel() {
           placeholder="platform"
           data-testid="new-team"
           value={slug}
-          onChange={(e) => setSlug(e.currentTarget.value)}
+          onChange={setSlug}
           error={create.error?.message}
         />
-        <Button
-          variant="default"
-          onClick={() => create.mutate({ slug, name: slug })}
-          loading={create.isPending}
-        >
-          Create team
-        </Button>
-      </Group>
-      {team.data && (
-        <Paper withBorder p="md">
-          <Title order={5} mb="xs">
-            {team.data.name} · you are {team.data.myRole}
-          </Title>
-          <Table verticalSpacing={4}>
-            <Table.Tbody>
-              {team.data.members.map((m) => (
-                <Table.Tr key={m.userId}>
-                  <Table.Td>{m.email}</Table.Td>
-                  <Table.Td>
-                    <Select
-                      size="xs"
-                      data={[...ROLES]}
-                      value={m.role}
-                      disabled={!canManage}
-                      onChange={(r) =>
-                        r &&
-                        setMemberRole.mutate({
-                          teamId: team.data.id,
-                          userId: m.userId,
-                          role: r as TRole,
-                        })
-                      }
-                      w={140}
-                      allowDeselect={false}
-                    />
-                  </Table.Td>
-                  <Table.Td>
-                    {canManage && (
-                      <Button
-                        size="xs"
-                        variant="subtle"
-                        color="red"
-                        onClick={() => remove.mutate({ teamId: team.data.id, userId: m.userId })}
-                      >
-                        Remove
-                      </Button>
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-          {!team.data.members.length && (
-            <Text c="dimmed" size="sm">
-              No members.
-            </Text>
-          )}
-          {canManage && (
-            <Group align="flex-end" mt="md">
-              <TextInput
-                label="Add member by email"
-                value={email}
-                onChange={(e) => setEmail(e.currentTarget.value)}
-              />
-              <Select
-                label="Role"
-                data={[...ROLES]}
-                value={role}
-                onChange={(r) => setRole((r as TRole) ?? "member")}
-                w={140}
-                allowDeselect={false}
-              />
-              <Button
-                onClick={() => add.mutate({ teamId: team.data.id, email, role })}
-                loading={add.isPending}
-              >
-                Add
-              </Button>
-            </Group>
-          )}
-          {add.error && (
-            <Alert color="red" mt="xs">
-              {add.error.message}
-            </Alert>
-          )}
-        </Paper>
-      )}
+      </InlineForm>
+      {team.data && <TeamMembers team={team.data} />}
     </Stack>
+  );
+}
+
+/** One team's members: roles to change and people to add or remove (owners, maintainers). */
+function TeamMembers({ team }: { team: TTeam }) {
+  const trpc = useTRPC();
+  const feedback = useActionFeedback(trpc.teams.pathKey());
+  const setMemberRole = useMutation(trpc.teams.setMemberRole.mutationOptions(feedback));
+  const remove = useMutation(trpc.teams.removeMember.mutationOptions(feedback));
+  const canManage = team.myRole === "owner" || team.myRole === "maintainer";
+  const columns: TColumn<TMember>[] = [
+    { cell: (m) => m.email },
+    {
+      cell: (m) => (
+        <RoleSelect
+          size="xs"
+          value={m.role}
+          disabled={!canManage}
+          onChange={(role) => setMemberRole.mutate({ teamId: team.id, userId: m.userId, role })}
+        />
+      ),
+    },
+    {
+      cell: (m) =>
+        canManage && (
+          <RowActionButton onClick={() => remove.mutate({ teamId: team.id, userId: m.userId })}>
+            Remove
+          </RowActionButton>
+        ),
+    },
+  ];
+  return (
+    <Paper withBorder p="md">
+      <Title order={5} mb="xs">
+        {team.name} · you are {team.myRole}
+      </Title>
+      <DataTable
+        verticalSpacing={4}
+        withHeader={false}
+        columns={columns}
+        rows={team.members}
+        rowKey={(m) => m.userId}
+      />
+      {!team.members.length && (
+        <Text c="dimmed" size="sm">
+          No members.
+        </Text>
+      )}
+      {canManage && <AddMember teamId={team.id} />}
+    </Paper>
+  );
+}
+
+function AddMember({ teamId }: { teamId: string }) {
+  const trpc = useTRPC();
+  const refresh = useRefreshTeams();
+  const [email, setEmail] = useInputState("");
+  const [role, setRole] = useState<TRole>("member");
+  const add = useMutation(
+    trpc.teams.addMember.mutationOptions({
+      onSuccess: () => {
+        setEmail("");
+        void refresh();
+      },
+    }),
+  );
+  return (
+    <InlineForm
+      submitLabel="Add"
+      onSubmit={() => add.mutate({ teamId, email, role })}
+      loading={add.isPending}
+      error={add.error}
+      errorMt="xs"
+      mt="md"
+    >
+      <TextInput label="Add member by email" value={email} onChange={setEmail} />
+      <RoleSelect label="Role" value={role} onChange={setRole} />
+    </InlineForm>
+  );
+}
+
+function RoleSelect({
+  label,
+  size,
+  value,
+  disabled,
+  onChange,
+}: {
+  label?: string;
+  size?: "xs";
+  value: string;
+  disabled?: boolean;
+  onChange: (role: TRole) => void;
+}) {
+  return (
+    <Select
+      label={label}
+      size={size}
+      data={[...ROLES]}
+      value={value}
+      disabled={disabled}
+      onChange={(r) => r && onChange(r as TRole)}
+      w={140}
+      allowDeselect={false}
+    />
   );
 }

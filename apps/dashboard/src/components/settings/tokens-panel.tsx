@@ -8,33 +8,58 @@ import {
   CopyButton,
   Group,
   Stack,
-  Table,
   Text,
   TextInput,
 } from "@mantine/core";
+import { useInputState } from "@mantine/hooks";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { DataTable, MONO_CELL, type TColumn } from "@/components/data-table";
+import { InlineForm } from "@/components/inline-form";
+import { RowActionButton } from "@/components/row-action-button";
 import { formatAgo } from "@/lib/format";
-import { useTRPC } from "@/lib/trpc";
+import { useTRPC, type RouterOutputs } from "@/lib/trpc";
+
+type TToken = RouterOutputs["tokens"]["list"][number];
+type TScope = "read" | "write" | "admin";
 
 /** The caller's API tokens: `Authorization: Bearer kiln_…` for scripts and the CLI. */
 export function TokensPanel() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const tokens = useQuery(trpc.tokens.list.queryOptions());
-  const [name, setName] = useState("");
+  const [name, setName] = useInputState("");
   const [scopes, setScopes] = useState<string[]>(["read", "write"]);
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.tokens.pathKey() });
   const create = useMutation(trpc.tokens.create.mutationOptions({ onSuccess: refresh }));
   const revoke = useMutation(trpc.tokens.revoke.mutationOptions({ onSuccess: refresh }));
+  const columns: TColumn<TToken>[] = [
+    { header: "Name", cell: (t) => t.name },
+    { header: "Token", td: MONO_CELL, cell: (t) => `${t.prefix}…` },
+    { header: "Scopes", cell: (t) => <ScopeBadges scopes={t.scopes} /> },
+    { header: "Last used", cell: (t) => formatAgo(t.lastUsedAt) },
+    { header: "Created", cell: (t) => formatAgo(t.createdAt) },
+    {
+      cell: (t) =>
+        t.revokedAt ? (
+          <Text size="xs">revoked</Text>
+        ) : (
+          <RowActionButton onClick={() => revoke.mutate({ tokenId: t.id })}>Revoke</RowActionButton>
+        ),
+    },
+  ];
   return (
     <Stack>
-      <Group align="flex-end">
+      <InlineForm
+        submitLabel="Create token"
+        onSubmit={() => create.mutate({ name, scopes: scopes as TScope[] })}
+        loading={create.isPending}
+      >
         <TextInput
           label="New token name"
           placeholder="ci"
           value={name}
-          onChange={(e) => setName(e.currentTarget.value)}
+          onChange={setName}
           error={create.error?.message}
         />
         <Checkbox.Group label="Scopes" value={scopes} onChange={setScopes}>
@@ -44,70 +69,41 @@ export function TokensPanel() {
             <Checkbox value="admin" label="admin" />
           </Group>
         </Checkbox.Group>
-        <Button
-          onClick={() => create.mutate({ name, scopes: scopes as ("read" | "write" | "admin")[] })}
-          loading={create.isPending}
-        >
-          Create token
-        </Button>
-      </Group>
-      {create.data && (
-        <Alert color="green" title="Copy the token now: it is not shown again">
-          <Group>
-            <Code data-testid="new-token">{create.data.token}</Code>
-            <CopyButton value={create.data.token}>
-              {({ copied, copy }) => (
-                <Button size="xs" variant="light" onClick={copy}>
-                  {copied ? "Copied" : "Copy"}
-                </Button>
-              )}
-            </CopyButton>
-          </Group>
-        </Alert>
-      )}
-      <Table verticalSpacing="xs">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Token</Table.Th>
-            <Table.Th>Scopes</Table.Th>
-            <Table.Th>Last used</Table.Th>
-            <Table.Th>Created</Table.Th>
-            <Table.Th />
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {(tokens.data ?? []).map((t) => (
-            <Table.Tr key={t.id} style={{ opacity: t.revokedAt ? 0.5 : 1 }}>
-              <Table.Td>{t.name}</Table.Td>
-              <Table.Td ff="monospace">{t.prefix}…</Table.Td>
-              <Table.Td>
-                {t.scopes.map((s) => (
-                  <Badge key={s} size="xs" mr={4} variant="light">
-                    {s}
-                  </Badge>
-                ))}
-              </Table.Td>
-              <Table.Td>{formatAgo(t.lastUsedAt)}</Table.Td>
-              <Table.Td>{formatAgo(t.createdAt)}</Table.Td>
-              <Table.Td>
-                {t.revokedAt ? (
-                  <Text size="xs">revoked</Text>
-                ) : (
-                  <Button
-                    size="xs"
-                    color="red"
-                    variant="subtle"
-                    onClick={() => revoke.mutate({ tokenId: t.id })}
-                  >
-                    Revoke
-                  </Button>
-                )}
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+      </InlineForm>
+      {create.data && <NewToken token={create.data.token} />}
+      <DataTable
+        verticalSpacing="xs"
+        columns={columns}
+        rows={tokens.data ?? []}
+        rowKey={(t) => t.id}
+        rowProps={(t) => ({ style: { opacity: t.revokedAt ? 0.5 : 1 } })}
+      />
     </Stack>
+  );
+}
+
+function ScopeBadges({ scopes }: { scopes: string[] }) {
+  return scopes.map((scope) => (
+    <Badge key={scope} size="xs" mr={4} variant="light">
+      {scope}
+    </Badge>
+  ));
+}
+
+/** A token just created: shown this once, with a copy button. */
+function NewToken({ token }: { token: string }) {
+  return (
+    <Alert color="green" title="Copy the token now: it is not shown again">
+      <Group>
+        <Code data-testid="new-token">{token}</Code>
+        <CopyButton value={token}>
+          {({ copied, copy }) => (
+            <Button size="xs" variant="light" onClick={copy}>
+              {copied ? "Copied" : "Copy"}
+            </Button>
+          )}
+        </CopyButton>
+      </Group>
+    </Alert>
   );
 }

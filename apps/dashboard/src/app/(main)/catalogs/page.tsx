@@ -1,14 +1,41 @@
 "use client";
-import { Anchor, Badge, Button, Table, Text } from "@mantine/core";
+import { Badge, Button, Text } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { useQuery } from "@tanstack/react-query";
-import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { ImportCatalogDialog } from "@/components/catalog/import-catalog-dialog";
+import { MONO_CELL, type TColumn } from "@/components/data-table";
+import { NameCell } from "@/components/name-cell";
 import { PageHeader } from "@/components/page-header";
-import { QueryState } from "@/components/query-state";
+import { QueryTable } from "@/components/query-table";
 import { formatAgo, shortSha } from "@/lib/format";
-import { useTRPC } from "@/lib/trpc";
+import { useTRPC, type RouterOutputs } from "@/lib/trpc";
+
+type TCatalog = RouterOutputs["catalogs"]["list"][number];
+
+function CatalogName({ catalog }: { catalog: TCatalog }) {
+  const isPublic = catalog.visibility === "public";
+  return (
+    <NameCell
+      href={`/catalogs/${catalog.id}`}
+      name={catalog.name}
+      note={catalog.description}
+      badge={
+        isPublic && (
+          <Badge size="xs" variant="light" ml={6}>
+            public
+          </Badge>
+        )
+      }
+    />
+  );
+}
+
+function catalogSource(catalog: TCatalog): string {
+  const { sourceKind, sourceUrl, sourceRef } = catalog;
+  if (!sourceUrl || sourceKind !== "git") return sourceKind;
+  return `${sourceKind} · ${sourceUrl}${sourceRef ? `@${sourceRef}` : ""}`;
+}
 
 export default function CatalogsPage() {
   const trpc = useTRPC();
@@ -18,6 +45,14 @@ export default function CatalogsPage() {
   const teams = useQuery(trpc.teams.list.queryOptions());
   const teamName = (id: string | null) =>
     id ? (teams.data?.find((t) => t.id === id)?.name ?? "another team") : "Kiln";
+  const columns: TColumn<TCatalog>[] = [
+    { header: "Name", cell: (c) => <CatalogName catalog={c} /> },
+    { header: "Team", cell: (c) => teamName(c.teamId) },
+    { header: "Source", cell: (c) => <Text size="sm">{catalogSource(c)}</Text> },
+    { header: "Latest version", td: MONO_CELL, cell: (c) => shortSha(c.latestVersion?.sha256) },
+    { header: "Elements", align: "right", cell: (c) => c.latestVersion?.elementCount ?? 0 },
+    { header: "Imported", cell: (c) => formatAgo(c.latestVersion?.createdAt ?? c.createdAt) },
+  ];
   return (
     <>
       <PageHeader
@@ -29,55 +64,12 @@ export default function CatalogsPage() {
           </Button>
         }
       />
-      <QueryState query={catalogs}>
-        {(list) => (
-          <Table striped highlightOnHover data-testid="catalogs-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Team</Table.Th>
-                <Table.Th>Source</Table.Th>
-                <Table.Th>Latest version</Table.Th>
-                <Table.Th ta="right">Elements</Table.Th>
-                <Table.Th>Imported</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.map((c) => (
-                <Table.Tr key={c.id}>
-                  <Table.Td>
-                    <Anchor component={Link} href={`/catalogs/${c.id}`} fw={600}>
-                      {c.name}
-                    </Anchor>
-                    {c.visibility === "public" && (
-                      <Badge size="xs" variant="light" ml={6}>
-                        public
-                      </Badge>
-                    )}
-                    {c.description && (
-                      <Text size="xs" c="dimmed">
-                        {c.description}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{teamName(c.teamId)}</Table.Td>
-                  <Table.Td>
-                    <Text size="sm">
-                      {c.sourceKind}
-                      {c.sourceUrl && c.sourceKind === "git"
-                        ? ` · ${c.sourceUrl}${c.sourceRef ? `@${c.sourceRef}` : ""}`
-                        : ""}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td ff="monospace">{shortSha(c.latestVersion?.sha256)}</Table.Td>
-                  <Table.Td ta="right">{c.latestVersion?.elementCount ?? 0}</Table.Td>
-                  <Table.Td>{formatAgo(c.latestVersion?.createdAt ?? c.createdAt)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
-      </QueryState>
+      <QueryTable
+        query={catalogs}
+        columns={columns}
+        rowKey={(c) => c.id}
+        data-testid="catalogs-table"
+      />
       <ImportCatalogDialog
         opened={opened}
         onClose={close}

@@ -1,47 +1,35 @@
 "use client";
-import { Tabs } from "@mantine/core";
 import { useMe } from "@/components/app-frame";
 import { PageHeader } from "@/components/page-header";
+import { PanelTabs } from "@/components/panel-tabs";
 import { AccountPanel } from "@/components/settings/account-panel";
 import { AuditPanel } from "@/components/settings/audit-panel";
 import { TeamsPanel } from "@/components/settings/teams-panel";
 import { TokensPanel } from "@/components/settings/tokens-panel";
 import { UsersPanel } from "@/components/settings/users-panel";
 
+/** The settings tabs in order; administrators see all of them. */
+const TABS = [
+  { value: "teams", label: "Teams and roles", Panel: TeamsPanel, adminOnly: false },
+  { value: "users", label: "Users", Panel: UsersPanel, adminOnly: true },
+  { value: "tokens", label: "API tokens", Panel: TokensPanel, adminOnly: false },
+  { value: "account", label: "Account", Panel: AccountPanel, adminOnly: false },
+  { value: "audit", label: "Audit log", Panel: AuditPanel, adminOnly: true },
+];
+
 export default function SettingsPage() {
   const me = useMe();
   const isAdmin = me.data?.role === "admin";
+  const tabs = TABS.filter((tab) => isAdmin || !tab.adminOnly);
   return (
     <>
       <PageHeader title="Settings" />
-      <Tabs defaultValue="teams" keepMounted={false}>
-        <Tabs.List>
-          <Tabs.Tab value="teams">Teams and roles</Tabs.Tab>
-          {isAdmin && <Tabs.Tab value="users">Users</Tabs.Tab>}
-          <Tabs.Tab value="tokens">API tokens</Tabs.Tab>
-          <Tabs.Tab value="account">Account</Tabs.Tab>
-          {isAdmin && <Tabs.Tab value="audit">Audit log</Tabs.Tab>}
-        </Tabs.List>
-        <Tabs.Panel value="teams" pt="md">
-          <TeamsPanel />
-        </Tabs.Panel>
-        {isAdmin && (
-          <Tabs.Panel value="users" pt="md">
-            <UsersPanel />
-          </Tabs.Panel>
-        )}
-        <Tabs.Panel value="tokens" pt="md">
-          <TokensPanel />
-        </Tabs.Panel>
-        <Tabs.Panel value="account" pt="md">
-          <AccountPanel />
-        </Tabs.Panel>
-        {isAdmin && (
-          <Tabs.Panel value="audit" pt="md">
-            <AuditPanel />
-          </Tabs.Panel>
-        )}
-      </Tabs>
+      <PanelTabs
+        tabs={tabs.map(({ value, label, Panel }) => ({ value, label, panel: <Panel /> }))}
+        pt="md"
+        defaultValue="teams"
+        keepMounted={false}
+      />
     </>
   );
 }

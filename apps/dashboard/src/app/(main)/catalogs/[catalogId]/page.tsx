@@ -7,21 +7,26 @@ import {
   Group,
   Paper,
   Stack,
-  Table,
   Text,
   TextInput,
   Title,
 } from "@mantine/core";
-import { useDebouncedValue, useDisclosure } from "@mantine/hooks";
+import { useDebouncedValue, useDisclosure, useInputState } from "@mantine/hooks";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams, useRouter, useSearchParams } from "next/navigation";
-import { Suspense, useState } from "react";
+import { Suspense } from "react";
 import { ImportCatalogDialog } from "@/components/catalog/import-catalog-dialog";
+import { type TColumn } from "@/components/data-table";
+import { NameCell } from "@/components/name-cell";
 import { PageHeader } from "@/components/page-header";
+import { QueryTable } from "@/components/query-table";
 import { QueryState } from "@/components/query-state";
 import { formatBytes, formatTime, shortSha } from "@/lib/format";
-import { useTRPC } from "@/lib/trpc";
+import { useTRPC, type RouterOutputs } from "@/lib/trpc";
+
+type TCatalog = RouterOutputs["catalogs"]["get"];
+type TElement = RouterOutputs["elements"]["list"][number];
 
 function CatalogView() {
   const { catalogId } = useParams<{ catalogId: string }>();
@@ -29,17 +34,8 @@ function CatalogView() {
   const router = useRouter();
   const trpc = useTRPC();
   const [opened, { open, close }] = useDisclosure();
-  const [q, setQ] = useState("");
-  const [search] = useDebouncedValue(q, 200);
   const catalog = useQuery(trpc.catalogs.get.queryOptions({ catalogId }));
   const versionId = params.get("version") ?? catalog.data?.versions[0]?.id;
-  const elements = useQuery({
-    ...trpc.elements.list.queryOptions({
-      catalogVersionId: versionId ?? "",
-      search: search || undefined,
-    }),
-    enabled: !!versionId,
-  });
   return (
     <QueryState query={catalog}>
       {(c) => (
@@ -57,102 +53,10 @@ function CatalogView() {
           />
           <Grid>
             <Grid.Col span={{ base: 12, md: 4 }}>
-              <Paper withBorder p="sm">
-                <Title order={5} mb="xs">
-                  Versions
-                </Title>
-                <Stack gap={4} data-testid="catalog-versions">
-                  {c.versions.map((v) => (
-                    <Anchor
-                      key={v.id}
-                      component={Link}
-                      href={`/catalogs/${c.id}?version=${v.id}`}
-                      underline="never"
-                      c={v.id === versionId ? undefined : "dimmed"}
-                      fw={v.id === versionId ? 700 : 400}
-                    >
-                      <Group gap={6} wrap="nowrap">
-                        <Text ff="monospace" size="sm">
-                          {shortSha(v.sha256)}
-                        </Text>
-                        <Text size="xs">
-                          {v.elementCount} elements · {formatBytes(v.sizeBytes)} ·{" "}
-                          {formatTime(v.createdAt)}
-                        </Text>
-                      </Group>
-                      {v.origin && (
-                        <Text size="xs" c="dimmed" truncate>
-                          {v.origin}
-                        </Text>
-                      )}
-                    </Anchor>
-                  ))}
-                </Stack>
-              </Paper>
+              <CatalogVersions catalog={c} versionId={versionId} />
             </Grid.Col>
             <Grid.Col span={{ base: 12, md: 8 }}>
-              <TextInput
-                placeholder="Search elements"
-                value={q}
-                onChange={(e) => setQ(e.currentTarget.value)}
-                mb="xs"
-              />
-              <QueryState query={elements}>
-                {(list) => (
-                  <Table striped highlightOnHover verticalSpacing={4} data-testid="elements-table">
-                    <Table.Thead>
-                      <Table.Tr>
-                        <Table.Th>Element</Table.Th>
-                        <Table.Th>Depends on</Table.Th>
-                        <Table.Th>Phases</Table.Th>
-                        <Table.Th ta="right">Hooks</Table.Th>
-                        <Table.Th ta="right">Packages</Table.Th>
-                        <Table.Th>Lint</Table.Th>
-                      </Table.Tr>
-                    </Table.Thead>
-                    <Table.Tbody>
-                      {list.map((e) => (
-                        <Table.Tr key={e.name}>
-                          <Table.Td>
-                            <Anchor
-                              component={Link}
-                              href={`/catalogs/${c.id}/elements/${encodeURIComponent(e.name)}?version=${versionId}`}
-                              fw={600}
-                            >
-                              {e.name}
-                            </Anchor>
-                            {e.summary && (
-                              <Text size="xs" c="dimmed" lineClamp={1}>
-                                {e.summary}
-                              </Text>
-                            )}
-                          </Table.Td>
-                          <Table.Td>
-                            <Text size="xs">{e.deps.join(", ")}</Text>
-                          </Table.Td>
-                          <Table.Td>
-                            <Text size="xs">{e.phases.join(" ")}</Text>
-                          </Table.Td>
-                          <Table.Td ta="right">{e.hookCount}</Table.Td>
-                          <Table.Td ta="right">{e.packageCount}</Table.Td>
-                          <Table.Td>
-                            {e.lintErrors > 0 && (
-                              <Badge color="red" size="xs">
-                                {e.lintErrors} errors
-                              </Badge>
-                            )}
-                            {e.lintWarnings > 0 && (
-                              <Badge color="yellow" size="xs">
-                                {e.lintWarnings} warnings
-                              </Badge>
-                            )}
-                          </Table.Td>
-                        </Table.Tr>
-                      ))}
-                    </Table.Tbody>
-                  </Table>
-                )}
-              </QueryState>
+              <VersionElements catalogId={c.id} versionId={versionId} />
             </Grid.Col>
           </Grid>
           <ImportCatalogDialog
@@ -164,6 +68,101 @@ function CatalogView() {
         </>
       )}
     </QueryState>
+  );
+}
+
+/** The catalog's versions, newest first; the one shown is bold. */
+function CatalogVersions({ catalog, versionId }: { catalog: TCatalog; versionId?: string }) {
+  return (
+    <Paper withBorder p="sm">
+      <Title order={5} mb="xs">
+        Versions
+      </Title>
+      <Stack gap={4} data-testid="catalog-versions">
+        {catalog.versions.map((v) => (
+          <Anchor
+            key={v.id}
+            component={Link}
+            href={`/catalogs/${catalog.id}?version=${v.id}`}
+            underline="never"
+            c={v.id === versionId ? undefined : "dimmed"}
+            fw={v.id === versionId ? 700 : 400}
+          >
+            <Group gap={6} wrap="nowrap">
+              <Text ff="monospace" size="sm">
+                {shortSha(v.sha256)}
+              </Text>
+              <Text size="xs">
+                {v.elementCount} elements · {formatBytes(v.sizeBytes)} · {formatTime(v.createdAt)}
+              </Text>
+            </Group>
+            {v.origin && (
+              <Text size="xs" c="dimmed" truncate>
+                {v.origin}
+              </Text>
+            )}
+          </Anchor>
+        ))}
+      </Stack>
+    </Paper>
+  );
+}
+
+/** The elements of one catalog version, searchable. */
+function VersionElements({ catalogId, versionId }: { catalogId: string; versionId?: string }) {
+  const trpc = useTRPC();
+  const [query, setQuery] = useInputState("");
+  const [search] = useDebouncedValue(query, 200);
+  const elements = useQuery({
+    ...trpc.elements.list.queryOptions({
+      catalogVersionId: versionId ?? "",
+      search: search || undefined,
+    }),
+    enabled: !!versionId,
+  });
+  const elementHref = (name: string) =>
+    `/catalogs/${catalogId}/elements/${encodeURIComponent(name)}?version=${versionId}`;
+  const columns: TColumn<TElement>[] = [
+    {
+      header: "Element",
+      cell: (e) => (
+        <NameCell href={elementHref(e.name)} name={e.name} note={e.summary} noteLines={1} />
+      ),
+    },
+    { header: "Depends on", cell: (e) => <Text size="xs">{e.deps.join(", ")}</Text> },
+    { header: "Phases", cell: (e) => <Text size="xs">{e.phases.join(" ")}</Text> },
+    { header: "Hooks", align: "right", cell: (e) => e.hookCount },
+    { header: "Packages", align: "right", cell: (e) => e.packageCount },
+    { header: "Lint", cell: (e) => <LintBadges element={e} /> },
+  ];
+  return (
+    <>
+      <TextInput placeholder="Search elements" value={query} onChange={setQuery} mb="xs" />
+      <QueryTable
+        query={elements}
+        columns={columns}
+        rowKey={(e) => e.name}
+        verticalSpacing={4}
+        data-testid="elements-table"
+      />
+    </>
+  );
+}
+
+function LintBadges({ element }: { element: TElement }) {
+  return (
+    <>
+      {element.lintErrors > 0 && (
+        <Badge color="red" size="xs">
+          {element.lintErrors} errors
+        </Badge>
+      )}
+      {element.lintWarnings > 0 && (
+        <Badge color="yellow" size="xs">
+          {element.lintWarnings} warnings
+        </Badge>
+      )}
+    </>
   );
 }
 
