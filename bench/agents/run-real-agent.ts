@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { silentLogger } from "@kiln/engine/logger";
+import { silentLogger } from "@kiln/contracts/logger";
 import type { AgentWorker } from "../../apps/cli/src/agent/agent-worker.ts";
 import type { BuildExecutor } from "../../apps/cli/src/agent/build-executor.ts";
 import {

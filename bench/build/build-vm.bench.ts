@@ -10,10 +10,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ZBuildRequest } from "../../packages/engine/src/plan/build-request.ts";
-import type { TBuildEvent } from "../../packages/engine/src/pipeline/events.ts";
-import { runBuild } from "../../packages/engine/src/pipeline/run-build.ts";
-import { createRootBuildHost } from "../../packages/engine/src/pipeline/root-build-host.ts";
+import { ZBuildRequest } from "@kiln/contracts/build-request";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
+import { runBuild } from "@kiln/engine/pipeline/run-build";
+import { createRootBuildHost } from "@kiln/engine/pipeline/root-build-host";
 import { debianMirrorDefaults } from "../../apps/cli/src/host-mirrors.ts";
 
 const TARGET_S = 120;

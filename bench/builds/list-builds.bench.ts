@@ -5,8 +5,8 @@
 // Run: npx tsx bench/builds/list-builds.bench.ts   (KILN_BENCH_BUILDS=N to change 100000;
 // KILN_BENCH_PROPOSED_INDEXES=1 adds the two indexes proposed for the model first)
 import { performance } from "node:perf_hooks";
-import { testProviders } from "../../packages/db/src/testing/create-test-database.ts";
-import { createFixture, type TFixture } from "../../packages/server/src/testing/builds-fixture.ts";
+import { testProviders } from "@kiln/db/testing";
+import { createFixture, type TFixture } from "@kiln/server/testing/builds-fixture";
 
 const TOTAL = Number(process.env.KILN_BENCH_BUILDS ?? 100_000);
 const BATCH = 2_000;

@@ -8,13 +8,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { testProviders } from "../../packages/db/src/testing/create-test-database.ts";
+import { testProviders } from "@kiln/db/testing";
 import {
   createCatalogTestServer,
   tarGz,
   writeTree,
-} from "../../packages/server/src/testing/catalog-test-server.ts";
-import { handleCatalogUpload } from "../../packages/server/src/services/catalogs/handle-catalog-upload.ts";
+} from "@kiln/server/testing/catalog-test-server";
+import { handleCatalogUpload } from "@kiln/server/services/catalogs/handle-catalog-upload";
 
 const COUNT = Number(process.env.KILN_BENCH_ELEMENTS ?? 200);
 const RUNS = 5;

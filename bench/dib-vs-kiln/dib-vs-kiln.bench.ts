@@ -20,7 +20,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseAptMirrors } from "../../packages/engine/src/config/apt-mirrors.ts";
+import { parseAptMirrors } from "@kiln/engine/config/apt-mirrors";
 import { DIB_ELEMENTS } from "../../test/support/dib-oracle.ts";
 import {
   diskImageCreateUnavailableReason,

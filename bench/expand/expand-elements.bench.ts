@@ -3,8 +3,8 @@
 // provides, ~5 hooks each). Target: warm median under 50 ms.
 // Run: npx tsx bench/expand/expand-elements.bench.ts
 import { performance } from "node:perf_hooks";
-import { expandElements } from "../../packages/engine/src/elements/expand-elements.ts";
-import { findElements } from "../../packages/engine/src/elements/find-elements.ts";
+import { expandElements } from "@kiln/engine/elements/expand-elements";
+import { findElements } from "@kiln/engine/elements/find-elements";
 import { createElementTree, type TreeSpec } from "@kiln/engine/testing/element-tree";
 
 const COUNT = 200;

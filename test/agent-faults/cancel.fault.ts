@@ -6,7 +6,7 @@
  * process of the build may remain.
  */
 import { describe, expect, it } from "vitest";
-import { silentLogger } from "@kiln/engine/logger";
+import { silentLogger } from "@kiln/contracts/logger";
 import { createEngineExecutor } from "../../apps/cli/src/agent/create-engine-executor.ts";
 import { createFakeExecutor } from "../../apps/cli/src/agent/testing/create-fake-executor.ts";
 import { FIXTURE_ELEMENTS, hostState, SLEEP_BUILD } from "./support/host-state.ts";

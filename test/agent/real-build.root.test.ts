@@ -22,7 +22,7 @@ import { createTRPCClient, httpLink } from "@trpc/client";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
-import type { Logger } from "@kiln/engine/logger";
+import type { Logger } from "@kiln/contracts/logger";
 import type { ServerDeps } from "@kiln/server/context";
 import type { AppRouter } from "@kiln/server/routers/app-router";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";

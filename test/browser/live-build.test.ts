@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Logger } from "@kiln/engine/logger";
+import type { Logger } from "@kiln/contracts/logger";
 import type { AgentWorker } from "../../apps/cli/src/agent/agent-worker.ts";
 import { runAgent } from "../../apps/cli/src/agent/run-agent.ts";
 import { hasChromium, skipNote, warnIfSkipped } from "@kiln/engine/testing/host-capabilities";

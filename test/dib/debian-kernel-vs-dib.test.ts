@@ -7,9 +7,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { findElements } from "../../packages/engine/src/elements/find-elements.ts";
-import { squashPackageInstalls } from "../../packages/engine/src/packages/squash-package-installs.ts";
-import { planBuild } from "../../packages/engine/src/plan/plan-build.ts";
+import { findElements } from "@kiln/engine/elements/find-elements";
+import { squashPackageInstalls } from "@kiln/engine/packages/squash-package-installs";
+import { planBuild } from "@kiln/engine/plan/plan-build";
 import { DIB_ELEMENTS, DIB_PYTHON } from "../support/dib-oracle.ts";
 import { hasDib, warnIfSkipped } from "@kiln/engine/testing/host-capabilities";
 

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DIB_ELEMENTS, dibElementInfo } from "../support/dib-oracle.ts";
 import { hasDib, skipNote, warnIfSkipped } from "@kiln/engine/testing/host-capabilities";
 import { dibExpandBatch } from "../support/dib-oracle-batch.ts";
-import { expandElements } from "../../packages/engine/src/elements/expand-elements.ts";
-import { findElements } from "../../packages/engine/src/elements/find-elements.ts";
+import { expandElements } from "@kiln/engine/elements/expand-elements";
+import { findElements } from "@kiln/engine/elements/find-elements";
 import { createElementTree, makeTempRoot, type TreeSpec } from "@kiln/engine/testing/element-tree";
 import {
   compareWithDib,

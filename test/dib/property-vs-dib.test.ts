@@ -6,9 +6,9 @@ import fs from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { expandElements } from "../../packages/engine/src/elements/expand-elements.ts";
-import { findElements } from "../../packages/engine/src/elements/find-elements.ts";
-import { listRunParts } from "../../packages/engine/src/hooks/list-run-parts.ts";
+import { expandElements } from "@kiln/engine/elements/expand-elements";
+import { findElements } from "@kiln/engine/elements/find-elements";
+import { listRunParts } from "@kiln/engine/hooks/list-run-parts";
 import { DIB_ROOT, dibRunPartsList } from "../support/dib-oracle.ts";
 import { hasDib, skipNote, warnIfSkipped } from "@kiln/engine/testing/host-capabilities";
 import { dibExpandBatch, type DibOutcome } from "../support/dib-oracle-batch.ts";
@@ -20,7 +20,7 @@ import {
   type TreeSpec,
 } from "@kiln/engine/testing/element-tree";
 import { runKiln, type CliResult } from "../support/kiln-cli.ts";
-import { planBuild, planToJson } from "../../packages/engine/src/plan/plan-build.ts";
+import { planBuild, planToJson } from "@kiln/engine/plan/plan-build";
 
 const noDib = hasDib();
 warnIfSkipped("differential tests against DIB", noDib);

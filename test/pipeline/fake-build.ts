@@ -2,10 +2,10 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ZBuildRequest } from "../../packages/engine/src/plan/build-request.ts";
-import type { TBuildEvent } from "../../packages/engine/src/pipeline/events.ts";
-import { runBuild, type BuildResult } from "../../packages/engine/src/pipeline/run-build.ts";
-import { createRootBuildHost } from "../../packages/engine/src/pipeline/root-build-host.ts";
+import { ZBuildRequest } from "@kiln/contracts/build-request";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
+import { runBuild, type BuildResult } from "@kiln/engine/pipeline/run-build";
+import { createRootBuildHost } from "@kiln/engine/pipeline/root-build-host";
 
 /** The test element tree: fake-os (host binaries), fail-in-phase, sleep-in-install. */
 export const FIXTURE_ELEMENTS = path.resolve(import.meta.dirname, "..", "fixtures", "elements");

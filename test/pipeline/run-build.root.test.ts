@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { PHASES } from "../../packages/engine/src/plan/phases.ts";
+import { PHASES } from "@kiln/contracts/phases";
 import { fakeBuild, leftovers } from "./fake-build.ts";
 import { canBuild, skipNote } from "@kiln/engine/testing/host-capabilities";
 

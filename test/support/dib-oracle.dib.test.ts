@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CHROOT_PHASES } from "@kiln/engine/plan/phases";
+import { CHROOT_PHASES } from "@kiln/contracts/phases";
 import {
   DIB_ELEMENTS,
   DIB_LIB,

@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { PHASES } from "@kiln/engine/plan/phases";
+import { PHASES } from "@kiln/contracts/phases";
 import { DIB_PYTHON, DIB_ROOT } from "@kiln/engine/testing/host-capabilities";
 
 // Where DIB lives and which Python runs it; whether it is installed is hasDib's question.

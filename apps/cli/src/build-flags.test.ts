@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { KilnError } from "@kiln/engine/errors";
+import { KilnError } from "@kiln/contracts/errors";
 import {
   addBuildFlags,
   addRefusedHostFlags,

@@ -7,8 +7,8 @@
  * the reason, so nobody thinks they took effect.
  */
 import type { Command } from "commander";
-import { KilnError } from "@kiln/engine/errors";
-import { ZBuildRequest, type TBuildRequest } from "@kiln/engine/plan/build-request";
+import { KilnError } from "@kiln/contracts/errors";
+import { ZBuildRequest, type TBuildRequest } from "@kiln/contracts/build-request";
 
 /** The flags' values as commander parses them (keyed by its attribute names). */
 export interface BuildFlagValues {

@@ -1,4 +1,4 @@
-import type { Logger } from "@kiln/engine/logger";
+import type { Logger } from "@kiln/contracts/logger";
 import { createCliLogger } from "./cli-logger.ts";
 import { readCliEnv, type TCliEnv } from "./env.ts";
 

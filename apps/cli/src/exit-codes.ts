@@ -1,4 +1,4 @@
-import { KilnError, type KilnErrorCode } from "@kiln/engine/errors";
+import { KilnError, type KilnErrorCode } from "@kiln/contracts/errors";
 
 /**
  * One table from error code to exit status: 1 a hook failed (the user's
@@ -20,6 +20,7 @@ const EXIT_CODES: Record<KilnErrorCode, number> = {
   HOST: 3,
   HOOK_FAILED: 1,
   CANCELLED: 3,
+  CATALOG_TREE: 2,
 };
 
 /** Exit status for an error thrown by a command. */

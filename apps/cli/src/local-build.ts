@@ -1,8 +1,8 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { Logger } from "@kiln/engine/logger";
-import type { TBuildRequest } from "@kiln/engine/plan/build-request";
+import type { Logger } from "@kiln/contracts/logger";
+import type { TBuildRequest } from "@kiln/contracts/build-request";
 import type { PhaseTimings } from "@kiln/engine/pipeline/progress";
 import { runBuild, type BuildResult, type RunBuildOptions } from "@kiln/engine/pipeline/run-build";
 import { createRootBuildHost } from "@kiln/engine/pipeline/root-build-host";

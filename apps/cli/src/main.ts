@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { KilnError } from "@kiln/engine/errors";
+import { KilnError } from "@kiln/contracts/errors";
 import { registerAdminCommand } from "./commands/admin.ts";
 import { registerAgentCommand } from "./commands/agent.ts";
 import { registerBlockDeviceCommand } from "./commands/block-device.ts";

@@ -13,8 +13,8 @@ import {
   type TArtifactStoreChoice,
   type TStorageSettings,
 } from "@kiln/db/storage-location";
-import { KilnError } from "@kiln/engine/errors";
-import type { Logger } from "@kiln/engine/logger";
+import { KilnError } from "@kiln/contracts/errors";
+import type { Logger } from "@kiln/contracts/logger";
 import type { ServerDeps } from "@kiln/server/context";
 import { EventBus } from "@kiln/server/event-bus";
 

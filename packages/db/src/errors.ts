@@ -3,7 +3,7 @@
  * them with instanceof). All are KilnErrors so transports map them by
  * code; messages are one line naming the culprit (URL, migration, key).
  */
-import { KilnError } from "@kiln/engine/errors";
+import { KilnError } from "@kiln/contracts/errors";
 
 /** Thrown when a database URL is neither `file:<path>` nor `postgresql://…`. */
 export class DatabaseUrlError extends KilnError {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg, { type Client } from "pg";
-import type { Logger } from "@kiln/engine/logger";
+import type { Logger } from "@kiln/contracts/logger";
 import { MigrationError } from "./errors.ts";
 import { planMigrations, type TAppliedRow, type TMigration } from "./read-migrations.ts";
 

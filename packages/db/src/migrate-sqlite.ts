@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { Logger } from "@kiln/engine/logger";
+import type { Logger } from "@kiln/contracts/logger";
 import { MigrationError } from "./errors.ts";
 import { planMigrations, type TAppliedRow, type TMigration } from "./read-migrations.ts";
 

@@ -5,7 +5,7 @@
  * keeps `_prisma_migrations` in Prisma's own format, so `prisma migrate
  * status` and `deploy` agree with it.
  */
-import { silentLogger, type Logger } from "@kiln/engine/logger";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import { migratePg } from "./migrate-pg.ts";
 import { migrateSqlite } from "./migrate-sqlite.ts";
 import { parseDatabaseUrl, type TDbProvider } from "./parse-database-url.ts";

@@ -1,38 +1,10 @@
 /**
  * Named engine errors. Every error the engine throws is a `KilnError` with a
  * stable `code`, so transports (CLI, tRPC, agent) map codes to exit statuses or
- * HTTP codes in one table instead of matching message text.
+ * HTTP codes in one table instead of matching message text. The base class
+ * and the code list live in @kiln/contracts, shared with every package.
  */
-
-/** Stable machine-readable error codes. */
-export type KilnErrorCode =
-  | "ELEMENTS_PATH_UNSET"
-  | "INVALID_ELEMENT_DIR"
-  | "MISSING_ELEMENT"
-  | "ALREADY_PROVIDED"
-  | "MISSING_OS"
-  | "DUPLICATE_HOOK"
-  | "ELEMENT_FILE"
-  | "PACKAGE_INSTALLS"
-  | "PKG_MAP"
-  | "BLOCK_DEVICE_CONFIG"
-  | "USAGE"
-  | "INVALID_RUN_PARTS_REGEX"
-  | "HOST"
-  | "HOOK_FAILED"
-  | "CANCELLED";
-
-/** Base class: a failure the user can act on, with a one-line message. */
-export class KilnError extends Error {
-  constructor(
-    readonly code: KilnErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { KilnError } from "@kiln/contracts/errors";
 
 /** Thrown when no elements path was given and `ELEMENTS_PATH` is empty. */
 export class ElementsPathUnsetError extends KilnError {

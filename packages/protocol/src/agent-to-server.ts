@@ -2,7 +2,7 @@
  * The agent → server catalog. See README.md for when each message is sent.
  */
 import { z } from "zod";
-import { ZBuildEvent, ZBuildFailure, ZFinishStatus } from "./build-event.ts";
+import { ZBuildEvent, ZBuildFailure, ZFinishStatus } from "@kiln/contracts/build-event";
 import {
   ZFileName,
   ZHostFacts,

@@ -1,4 +1,4 @@
-import { KilnError } from "@kiln/engine/errors";
+import { KilnError } from "@kiln/contracts/errors";
 import type { z } from "zod";
 import { AgentToServer, type TAgentToServer } from "./agent-to-server.ts";
 import { MAX_FRAME_BYTES } from "./limits.ts";

@@ -1,7 +1,7 @@
 export * from "./version.ts";
 export * from "./limits.ts";
 export * from "./fields.ts";
-export * from "./build-event.ts";
+export * from "@kiln/contracts/build-event";
 export { ERROR_CODES, ZErrorCode } from "./message.ts";
 export * from "./agent-to-server.ts";
 export * from "./server-to-agent.ts";

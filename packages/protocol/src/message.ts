@@ -1,4 +1,4 @@
-import { KilnError } from "@kiln/engine/errors";
+import { KilnError } from "@kiln/contracts/errors";
 import { z } from "zod";
 
 /**

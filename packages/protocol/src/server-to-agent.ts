@@ -2,7 +2,7 @@
  * The server → agent catalog. See README.md for when each message is sent.
  */
 import { z } from "zod";
-import { ZBuildRequest } from "@kiln/engine/plan/build-request";
+import { ZBuildRequest } from "@kiln/contracts/build-request";
 import { ZErrorMessage } from "./agent-to-server.ts";
 import {
   ZElementsPathEntry,

@@ -1,6 +1,6 @@
 import type { Db } from "@kiln/db/client";
 import type { ArtifactStore } from "@kiln/db/artifact-store";
-import type { Logger } from "@kiln/engine/logger";
+import type { Logger } from "@kiln/contracts/logger";
 import type { EventBus } from "./event-bus.ts";
 
 /** Server-wide configuration (from the app's env.ts; packages never read env). */

@@ -4,8 +4,8 @@
  * continuation bytes, truncated sequences, 0xFF), interleaved with phase and
  * hook events, paced so it runs for a chosen time. Deterministic per seed.
  */
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
-import { PHASES } from "@kiln/engine/plan/phases";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
+import { PHASES } from "@kiln/contracts/phases";
 import type { TFakeStep } from "../../../apps/cli/src/agent/testing/create-fake-executor.ts";
 
 export interface NoisyScriptOptions {

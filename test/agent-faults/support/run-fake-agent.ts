@@ -8,7 +8,7 @@
  * Usage: node --import tsx run-fake-agent.ts '{"server","token"?,"workDir","name","labels"?}'
  * Operational log lines go to stderr as JSON.
  */
-import type { Logger } from "@kiln/engine/logger";
+import type { Logger } from "@kiln/contracts/logger";
 import { createFakeExecutor } from "../../../apps/cli/src/agent/testing/create-fake-executor.ts";
 import { runAgent } from "../../../apps/cli/src/agent/run-agent.ts";
 import { noisyBuildScript } from "./noisy-build-script.ts";

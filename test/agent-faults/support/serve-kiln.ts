@@ -12,7 +12,7 @@
 import path from "node:path";
 import { createDb } from "@kiln/db/client";
 import { migrateDatabase } from "@kiln/db/migrate";
-import type { Logger } from "@kiln/engine/logger";
+import type { Logger } from "@kiln/contracts/logger";
 import { startApiServer } from "@kiln/server/testing/start-api-server";
 import { testServerDeps } from "@kiln/server/testing/test-server-deps";
 

@@ -8,8 +8,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Logger } from "@kiln/engine/logger";
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { Logger } from "@kiln/contracts/logger";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 import type { AgentWorker } from "../../../apps/cli/src/agent/agent-worker.ts";
 import type { BuildExecutor } from "../../../apps/cli/src/agent/build-executor.ts";
 import type { BackoffOptions } from "../../../apps/cli/src/agent/compute-backoff.ts";

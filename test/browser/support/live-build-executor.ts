@@ -6,7 +6,7 @@
  * what a static script cannot know: the real build id, event times, and the
  * moment each line is written (for the agent → page latency).
  */
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 import type { BuildExecutor, BuildOutcome } from "../../../apps/cli/src/agent/build-executor.ts";
 import {
   createFakeExecutor,

@@ -1,4 +1,4 @@
-import type { TPhase } from "@kiln/engine/plan/phases";
+import type { TPhase } from "@kiln/contracts/phases";
 
 /** One phase of a made-up Debian build: where its hooks run and each hook's [element, script]. */
 export interface SamplePhase {

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { TAgentToServer } from "@kiln/protocol";
-import { hashElementTree } from "@kiln/server/services/catalogs/hash-element-tree";
+import { hashElementTree } from "@kiln/contracts/catalog-hash";
 import type { FakeExecutor } from "./testing/create-fake-executor.ts";
 import { fakeAssign, type FakeAgentServer } from "./testing/fake-agent-server.ts";
 import { useAgentHarness } from "./testing/use-agent-harness.ts";

@@ -4,8 +4,8 @@
  * on every failure except the unrecoverable ones (HTTP 401, fatal close codes).
  */
 import WebSocket from "ws";
-import { KilnError } from "@kiln/engine/errors";
-import { silentLogger, type Logger } from "@kiln/engine/logger";
+import { KilnError } from "@kiln/contracts/errors";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import {
   AGENT_SOCKET_PATH,
   CLOSE_CODES,

@@ -3,7 +3,7 @@
  * socket, resumes held builds after WELCOME, heartbeats at the server's
  * interval, accepts ASSIGN while a slot is free, honours DRAIN/CANCEL.
  */
-import type { Logger } from "@kiln/engine/logger";
+import type { Logger } from "@kiln/contracts/logger";
 import {
   PROTOCOL_VERSION,
   SUPPORTED_VERSIONS,

@@ -1,6 +1,6 @@
 /** The executor layer: what actually runs a build, behind one small interface so tests stay non-root. */
-import type { Logger } from "@kiln/engine/logger";
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { Logger } from "@kiln/contracts/logger";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 import type { TPreflightCheck, TServerToAgent } from "@kiln/protocol";
 import type { z } from "zod";
 import type { ZBuildFailure, ZFinishStatus } from "@kiln/protocol";

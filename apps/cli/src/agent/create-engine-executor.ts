@@ -6,11 +6,11 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { Logger } from "@kiln/engine/logger";
+import type { Logger } from "@kiln/contracts/logger";
 import { findHostProblems, BASE_TOOLS } from "@kiln/engine/pipeline/host/preflight";
 import { createRootBuildHost } from "@kiln/engine/pipeline/root-build-host";
 import { runBuild } from "@kiln/engine/pipeline/run-build";
-import { imageBaseName } from "@kiln/engine/plan/build-request";
+import { imageBaseName } from "@kiln/contracts/build-request";
 import type { BuildExecutor, BuildOutcome } from "./build-executor.ts";
 
 export interface EngineExecutorOptions {

@@ -2,8 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { silentLogger } from "@kiln/engine/logger";
-import { hashElementTree } from "@kiln/server/services/catalogs/hash-element-tree";
+import { silentLogger } from "@kiln/contracts/logger";
+import { hashElementTree } from "@kiln/contracts/catalog-hash";
 import { CatalogFetchError, fetchCatalogs } from "./fetch-catalogs.ts";
 
 const LIMITS = { maxArchiveBytes: 2 ** 30, maxTreeBytes: 2 ** 30, maxEntries: 10_000 };

@@ -12,10 +12,10 @@ import { execFile } from "node:child_process";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { promisify } from "node:util";
-import { KilnError } from "@kiln/engine/errors";
-import type { Logger } from "@kiln/engine/logger";
+import { KilnError } from "@kiln/contracts/errors";
+import type { Logger } from "@kiln/contracts/logger";
 import type { TServerToAgent } from "@kiln/protocol";
-import { hashElementTree } from "@kiln/server/services/catalogs/hash-element-tree";
+import { hashElementTree } from "@kiln/contracts/catalog-hash";
 
 const run = promisify(execFile);
 

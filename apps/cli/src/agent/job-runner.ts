@@ -6,8 +6,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { Logger } from "@kiln/engine/logger";
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { Logger } from "@kiln/contracts/logger";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 import {
   encodeLogData,
   MAX_LOG_CHUNK_BYTES,

@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { KilnError } from "@kiln/engine/errors";
+import { KilnError } from "@kiln/contracts/errors";
 import {
   AGENT_CREDENTIALS_FILE,
   AGENT_REGISTER_PATH,

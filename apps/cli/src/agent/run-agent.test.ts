@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 import { CLOSE_CODES, type TAgentToServer } from "@kiln/protocol";
 import { exitCodeFor } from "../exit-codes.ts";
 import { AgentFatalError } from "./agent-connection.ts";

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Logger } from "@kiln/engine/logger";
+import type { Logger } from "@kiln/contracts/logger";
 import { createCommandRunner } from "@kiln/engine/pipeline/host/run-command";
 import { cleanStaleBuilds } from "@kiln/engine/pipeline/host/stale-builds";
 import type { THostFacts, TRecovered } from "@kiln/protocol";

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { pipeline } from "node:stream/promises";
-import { KilnError } from "@kiln/engine/errors";
+import { KilnError } from "@kiln/contracts/errors";
 import { computeBackoff, type BackoffOptions } from "./compute-backoff.ts";
 
 /** Header the server reads the expected sha256 from (matches the gateway's SHA256_HEADER). */

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { createDb } from "@kiln/db/client";
 import { afterAll, describe, expect, it } from "vitest";
-import { hashSecret } from "../../../../packages/server/src/services/auth/secrets.ts";
+import { hashSecret } from "@kiln/server/services/auth/secrets";
 import { serverStorageFrom } from "../server-config.ts";
 
 const CLI = path.resolve(import.meta.dirname, "..", "..");

@@ -1,7 +1,7 @@
 import os from "node:os";
 import type { Command } from "commander";
-import { KilnError } from "@kiln/engine/errors";
-import type { Logger } from "@kiln/engine/logger";
+import { KilnError } from "@kiln/contracts/errors";
+import type { Logger } from "@kiln/contracts/logger";
 import { AppError } from "@kiln/server/app-error";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";

@@ -1,7 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
-import { KilnError } from "@kiln/engine/errors";
+import { KilnError } from "@kiln/contracts/errors";
 import { createCliLogger } from "../cli-logger.ts";
 import { cliContext } from "../context.ts";
 import { createEngineExecutor } from "../agent/create-engine-executor.ts";

@@ -5,8 +5,8 @@
  */
 import fs from "node:fs";
 import type { Command } from "commander";
-import { KilnError } from "@kiln/engine/errors";
-import { shellQuote } from "@kiln/engine/shell-quote";
+import { KilnError } from "@kiln/contracts/errors";
+import { shellQuote } from "@kiln/contracts/shell-quote";
 import {
   planBlockDevice,
   type BlockDeviceParams,

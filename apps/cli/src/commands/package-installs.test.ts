@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { silentLogger } from "@kiln/engine/logger";
+import { silentLogger } from "@kiln/contracts/logger";
 import { readCliEnv } from "../env.ts";
 import type { CliContext } from "../context.ts";
 import { registerPackageInstallsCommand } from "./package-installs.ts";

@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import type { Command } from "commander";
 import { findElements } from "@kiln/engine/elements/find-elements";
-import { KilnError, MissingElementError } from "@kiln/engine/errors";
+import { KilnError } from "@kiln/contracts/errors";
+import { MissingElementError } from "@kiln/engine/errors";
 import { squashPackageInstalls } from "@kiln/engine/packages/squash-package-installs";
 import { formatSquashed } from "@kiln/engine/packages/format-squashed";
 import { cliContext, elementsPathFrom, type CliContext } from "../context.ts";

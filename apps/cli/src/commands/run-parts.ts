@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { listRunParts } from "@kiln/engine/hooks/list-run-parts";
-import { KilnError } from "@kiln/engine/errors";
+import { KilnError } from "@kiln/contracts/errors";
 import { cliContext } from "../context.ts";
 
 /** `kiln run-parts --list DIR`: what dib-run-parts would run, in order. */

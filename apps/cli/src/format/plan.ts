@@ -1,5 +1,5 @@
 import type { BuildPlan } from "@kiln/engine/plan/plan-build";
-import { CHROOT_PHASES, PHASES } from "@kiln/engine/plan/phases";
+import { CHROOT_PHASES, PHASES } from "@kiln/contracts/phases";
 
 /** Human-readable `kiln build --dry-run` output. */
 export function formatPlan(plan: BuildPlan): string {

@@ -8,8 +8,8 @@
  * its own offsets after a dropped connection with nothing to reconnect; a
  * third of a second of latency does not matter at a terminal.
  */
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
-import { isTerminal } from "@kiln/server/services/builds/build-status";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
+import { isTerminal } from "@kiln/contracts/build-status";
 import type { TFinalBuildStatus } from "../exit-codes.ts";
 import { formatDuration } from "../render/render-events.ts";
 import type { RemoteClient } from "./remote-client.ts";

@@ -6,8 +6,8 @@
  * the parser and refused with a reason.
  */
 import type { Command } from "commander";
-import { KilnError } from "@kiln/engine/errors";
-import type { TBuildRequest } from "@kiln/engine/plan/build-request";
+import { KilnError } from "@kiln/contracts/errors";
+import type { TBuildRequest } from "@kiln/contracts/build-request";
 import {
   addBuildFlags,
   addRefusedHostFlags,

@@ -6,7 +6,7 @@
  */
 import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCClient } from "@trpc/client";
 import superjson from "superjson";
-import { KilnError } from "@kiln/engine/errors";
+import { KilnError } from "@kiln/contracts/errors";
 import type { AppRouter } from "@kiln/server/routers/app-router";
 
 export type KilnApi = TRPCClient<AppRouter>;

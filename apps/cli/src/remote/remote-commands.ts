@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { KilnError } from "@kiln/engine/errors";
+import { KilnError } from "@kiln/contracts/errors";
 import { exitCodeForStatus } from "../exit-codes.ts";
 import { downloadArtifact, formatBytes } from "./download-artifacts.ts";
 import { describeEnd, followBuild, type FollowIO } from "./follow-build.ts";

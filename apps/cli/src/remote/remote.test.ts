@@ -8,7 +8,7 @@ import path from "node:path";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
-import { KilnError } from "@kiln/engine/errors";
+import { KilnError } from "@kiln/contracts/errors";
 import { artifactStorageKey } from "@kiln/server/services/builds/record-artifact";
 import { agentArch } from "../agent/run-agent.ts";
 import { registerRemote } from "../commands/remote.ts";

@@ -1,4 +1,4 @@
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 
 /** Something that shows build events to a person or a machine. */
 export interface EventRenderer {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { silentLogger } from "@kiln/engine/logger";
+import { silentLogger } from "@kiln/contracts/logger";
 import { withBuildLock } from "./ensure-next-build.ts";
 
 const dirs: string[] = [];

@@ -11,7 +11,7 @@ import {
 } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import type { Logger } from "@kiln/engine/logger";
+import type { Logger } from "@kiln/contracts/logger";
 
 /** What the browser bundle is made of; the server-side code is run by tsx and needs no build. */
 const INPUTS = [

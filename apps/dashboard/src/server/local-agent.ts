@@ -13,7 +13,7 @@ import {
   findHostProblems,
   type HostCheckOptions,
 } from "@kiln/engine/pipeline/host/preflight";
-import type { Logger } from "@kiln/engine/logger";
+import type { Logger } from "@kiln/contracts/logger";
 import type { ServerDeps } from "@kiln/server/context";
 import { AGENT_CREDENTIALS_FILE } from "@kiln/protocol/registration";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";

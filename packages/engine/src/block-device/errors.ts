@@ -1,4 +1,4 @@
-import { KilnError } from "../errors.ts";
+import { KilnError } from "@kiln/contracts/errors";
 
 /**
  * Thrown when a block-device config cannot be used: YAML that does not parse,

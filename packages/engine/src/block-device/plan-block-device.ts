@@ -4,8 +4,8 @@
  * fstab lines and (when the image size is known) the partition layout.
  */
 import { randomUUID } from "node:crypto";
-import type { Logger } from "../logger.ts";
-import { silentLogger } from "../logger.ts";
+import type { Logger } from "@kiln/contracts/logger";
+import { silentLogger } from "@kiln/contracts/logger";
 import {
   convertConfigTree,
   mergeRootFsParams,

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ElementRef } from "../elements/types.ts";
-import type { Logger } from "../logger.ts";
+import type { Logger } from "@kiln/contracts/logger";
 import {
   DEFAULT_BLOCK_DEVICE_CONFIG,
   selectBlockDeviceConfig,

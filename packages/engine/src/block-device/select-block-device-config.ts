@@ -7,8 +7,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { ElementRef } from "../elements/types.ts";
-import type { Logger } from "../logger.ts";
-import { silentLogger } from "../logger.ts";
+import type { Logger } from "@kiln/contracts/logger";
+import { silentLogger } from "@kiln/contracts/logger";
 import { BlockDeviceConfigError } from "./errors.ts";
 
 /** DIB's fallback: a filesystem straight on the loop device, no partition table. */

@@ -1,9 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { listEnvironmentFiles, listRunParts } from "../hooks/list-run-parts.ts";
-import type { Logger } from "../logger.ts";
+import type { Logger } from "@kiln/contracts/logger";
 import { loadPackageInstalls } from "../packages/load-package-installs.ts";
-import { PHASES, type TPhase } from "../plan/phases.ts";
+import { PHASES, type TPhase } from "@kiln/contracts/phases";
 import { readDirNames, readListFile } from "./read-names.ts";
 import type { ElementRef } from "./types.ts";
 

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { shellSingleQuote } from "../shell-quote.ts";
+import { shellSingleQuote } from "@kiln/contracts/shell-quote";
 import { formatElementEnv } from "./element-env.ts";
 
 function bash(script: string): string {

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { shellSingleQuote } from "../shell-quote.ts";
+import { shellSingleQuote } from "@kiln/contracts/shell-quote";
 import type { ElementRef } from "./types.ts";
 
 /**

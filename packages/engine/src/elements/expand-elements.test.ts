@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AlreadyProvidedError, MissingElementError, MissingOSError } from "../errors.ts";
-import type { Logger } from "../logger.ts";
+import type { Logger } from "@kiln/contracts/logger";
 import { makeTempRoot, writeElements, type ElementSpec } from "../testing/element-tree.ts";
 import { expandElements } from "./expand-elements.ts";
 import { findElements } from "./find-elements.ts";

@@ -4,7 +4,7 @@ import {
   MissingElementError,
   MissingOSError,
 } from "../errors.ts";
-import { silentLogger, type Logger } from "../logger.ts";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import { pyList } from "./py-repr.ts";
 import { readListFile } from "./read-names.ts";
 import type { ElementRef } from "./types.ts";

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ElementFileError, ElementsPathUnsetError, InvalidElementDirError } from "../errors.ts";
-import type { Logger } from "../logger.ts";
+import type { Logger } from "@kiln/contracts/logger";
 import { makeTempRoot, writeElements } from "../testing/element-tree.ts";
 import { isNotRoot, skipNote } from "../testing/host-capabilities.ts";
 import { findElements } from "./find-elements.ts";

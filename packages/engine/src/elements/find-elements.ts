@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ElementsPathUnsetError, InvalidElementDirError } from "../errors.ts";
-import { silentLogger, type Logger } from "../logger.ts";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import { readDirNames } from "./read-names.ts";
 import type { ElementRef } from "./types.ts";
 

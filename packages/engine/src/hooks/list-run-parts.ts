@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { InvalidRunPartsRegexError, KilnError } from "../errors.ts";
+import { KilnError } from "@kiln/contracts/errors";
+import { InvalidRunPartsRegexError } from "../errors.ts";
 import { readDirNames } from "../elements/read-names.ts";
 import { compareBytes, sortRunParts } from "./sort-run-parts.ts";
 

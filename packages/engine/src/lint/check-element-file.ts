@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { CHROOT_PHASES, PHASES, type TPhase } from "../plan/phases.ts";
+import { CHROOT_PHASES, PHASES, type TPhase } from "@kiln/contracts/phases";
 import type { TLintRuleId } from "./lint-rules.ts";
 import { isDisabled, parseLintDirectives, type LintDirectives } from "./parse-lint-directives.ts";
 

@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { KilnError } from "../errors.ts";
+import { KilnError } from "@kiln/contracts/errors";
 import type { ElementRef } from "../elements/types.ts";
 import { errCode } from "../elements/read-names.ts";
 

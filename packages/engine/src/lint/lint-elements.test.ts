@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { KilnError } from "../errors.ts";
+import { KilnError } from "@kiln/contracts/errors";
 import { classifyLintDir, findLintTargets, LintTargetError } from "./find-lint-targets.ts";
 import { lintElements, lintElementsReport } from "./lint-elements.ts";
 import { LINT_RULE_IDS, LINT_RULES, ZLintFinding } from "./lint-rules.ts";

@@ -5,10 +5,11 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { ElementFileError, KilnError } from "../errors.ts";
+import { KilnError } from "@kiln/contracts/errors";
+import { ElementFileError } from "../errors.ts";
 import { errCode } from "../elements/read-names.ts";
 import type { ElementRef } from "../elements/types.ts";
-import { silentLogger, type Logger } from "../logger.ts";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import { checkElementFile } from "./check-element-file.ts";
 import { checkHookNames } from "./check-hook-names.ts";
 import { findLintTargets } from "./find-lint-targets.ts";

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { ElementFileError } from "../errors.ts";
-import { silentLogger, type Logger } from "../logger.ts";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import { parseWhen, type TWhen } from "./parse-when.ts";
 import { readJsonOrYaml } from "./read-data-file.ts";
 

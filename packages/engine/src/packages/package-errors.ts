@@ -1,4 +1,4 @@
-import { KilnError } from "../errors.ts";
+import { KilnError } from "@kiln/contracts/errors";
 
 /**
  * Thrown while squashing package-installs when a rule cannot be evaluated:

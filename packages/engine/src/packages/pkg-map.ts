@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { silentLogger, type Logger } from "../logger.ts";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import { PkgMapError } from "./package-errors.ts";
 
 // A null value is treated like "" (skip), as DIB's `elif name in name_map` does.

@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from "../logger.ts";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import { loadPackageInstalls, type TPackageRule } from "./load-package-installs.ts";
 import { PackageInstallsError } from "./package-errors.ts";
 import { evaluateWhen } from "./parse-when.ts";

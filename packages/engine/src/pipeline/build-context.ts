@@ -1,12 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { BuildCancelledError } from "../errors.ts";
-import type { Logger } from "../logger.ts";
+import type { Logger } from "@kiln/contracts/logger";
 import type { BuildPlan } from "../plan/plan-build.ts";
-import { CHROOT_PHASES, PHASES, type TPhase } from "../plan/phases.ts";
+import { CHROOT_PHASES, PHASES, type TPhase } from "@kiln/contracts/phases";
 import { phaseEnv, type BuildPaths } from "./build-env.ts";
 import type { BuildHost } from "./build-host.ts";
-import type { EventSink, TBuildEvent } from "./events.ts";
+import type { EventSink, TBuildEvent } from "@kiln/contracts/build-event";
 import type { TArtifact } from "./outputs/plan-outputs.ts";
 import type { ProgressTracker } from "./progress.ts";
 import type { RunBuildOptions } from "./run-build.ts";

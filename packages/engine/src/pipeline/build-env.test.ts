@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ElementRef } from "../elements/types.ts";
 import { baseBuildEnv, CHROOT_PATH, phaseEnv } from "./build-env.ts";
-import { OLD_LAYOUT_ENV, writeDebianMinimal } from "./debian-minimal-fixtures.ts";
+import { OLD_LAYOUT_ENV, writeDebianMinimal } from "../testing/debian-minimal-fixtures.ts";
 import { IN_TARGET_LIB, KILN_LIB_DIR } from "./runtime-lib.ts";
 
 const elements: ElementRef[] = [

@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
-import { KilnError } from "../errors.ts";
+import { KilnError } from "@kiln/contracts/errors";
 import { formatElementEnv } from "../elements/element-env.ts";
 import type { ElementRef } from "../elements/types.ts";
 import { stringify } from "yaml";
-import { CHROOT_PHASES, type TPhase } from "../plan/phases.ts";
+import { CHROOT_PHASES, type TPhase } from "@kiln/contracts/phases";
 import { dibCompatDefaultsFor } from "./dib-compat-defaults.ts";
 import {
   checkoutPythonPath,

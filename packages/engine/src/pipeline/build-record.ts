@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { imageBaseName } from "../plan/build-request.ts";
+import { imageBaseName } from "@kiln/contracts/build-request";
 import type { BuildPlan } from "../plan/plan-build.ts";
 import { listDebianPackages } from "./build-steps.ts";
 import type { CommandRunner } from "./host/types.ts";

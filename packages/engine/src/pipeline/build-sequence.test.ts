@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROOT_PHASES, PHASES } from "../plan/phases.ts";
+import { CHROOT_PHASES, PHASES } from "@kiln/contracts/phases";
 import { runTraceBuild, type TraceBuild } from "../testing/run-trace-build.ts";
 import { traceScriptName } from "../testing/trace-elements.ts";
 

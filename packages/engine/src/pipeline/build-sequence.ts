@@ -12,7 +12,7 @@ import {
 import { HookFailedError } from "../errors.ts";
 import { formatSquashed } from "../packages/format-squashed.ts";
 import { squashPackageInstalls } from "../packages/squash-package-installs.ts";
-import { imageBaseName } from "../plan/build-request.ts";
+import { imageBaseName } from "@kiln/contracts/build-request";
 import { baseBuildEnv, phaseEnv } from "./build-env.ts";
 import { runBuildPhase, throwIfCancelled, type BuildContext } from "./build-context.ts";
 import { writeBuildRecord } from "./build-record.ts";

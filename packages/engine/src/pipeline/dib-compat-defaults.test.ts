@@ -9,7 +9,7 @@ import {
   SECURITY_SUITE_LAYOUT_ENV,
   sourcedSecuritySuite,
   writeDebianMinimal,
-} from "./debian-minimal-fixtures.ts";
+} from "../testing/debian-minimal-fixtures.ts";
 import {
   dibCompatDefaults,
   dibCompatDefaultsFor,

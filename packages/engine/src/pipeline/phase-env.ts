@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { HookFailedError } from "../errors.ts";
 import { listEnvironmentFiles } from "../hooks/list-run-parts.ts";
-import type { TPhase } from "../plan/phases.ts";
+import type { TPhase } from "@kiln/contracts/phases";
 import type { CommandRunner } from "./host/types.ts";
 
 /** Variables bash sets for itself that must not leak into hooks. */

@@ -1,4 +1,4 @@
-import type { TPhase } from "../plan/phases.ts";
+import type { TPhase } from "@kiln/contracts/phases";
 
 /** Per-phase durations (ms) of an earlier build, the basis for ETAs. */
 export type PhaseTimings = Partial<Record<string, number>>;

@@ -1,5 +1,5 @@
 import type { BlockDevicePlan } from "../block-device/plan-block-device.ts";
-import { silentLogger, type Logger } from "../logger.ts";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import { createBlockDevices } from "./block-device/create-block-devices.ts";
 import type { BlockDeviceState } from "./block-device/types.ts";
 import { umountBlockDevices } from "./block-device/umount-block-devices.ts";

@@ -3,8 +3,8 @@ import path from "node:path";
 import { BuildCancelledError, HookFailedError } from "../errors.ts";
 import { listRunParts } from "../hooks/list-run-parts.ts";
 import type { MergedHooks } from "../hooks/merge-hooks.ts";
-import { CHROOT_PHASES, type TPhase } from "../plan/phases.ts";
-import type { EventSink } from "./events.ts";
+import { CHROOT_PHASES, type TPhase } from "@kiln/contracts/phases";
+import type { EventSink } from "@kiln/contracts/build-event";
 import type { CommandRunner } from "./host/types.ts";
 import { computePhaseEnv } from "./phase-env.ts";
 

@@ -6,8 +6,8 @@ import type { ElementRef } from "../elements/types.ts";
 import { compareBytes, sortRunParts } from "../hooks/sort-run-parts.ts";
 import { compileRunPartsRegex, isExecutableFile, isFile } from "../hooks/list-run-parts.ts";
 import { applyInstallTypes, mergeHooks, type MergedHooks } from "../hooks/merge-hooks.ts";
-import type { Logger } from "../logger.ts";
-import { PHASES, type TPhase } from "./phases.ts";
+import type { Logger } from "@kiln/contracts/logger";
+import { PHASES, type TPhase } from "@kiln/contracts/phases";
 
 /** A hook or environment file in the plan. */
 export interface PlannedFile {

@@ -12,7 +12,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { formatFstab, type BlockDevicePlan } from "../block-device/plan-block-device.ts";
-import { silentLogger, type Logger } from "../logger.ts";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import type { BlockDeviceState, MountedState } from "../pipeline/block-device/types.ts";
 import type { BuildDirs, BuildHost, PreflightRequest } from "../pipeline/build-host.ts";
 import { HostNotReadyError } from "../pipeline/host/preflight.ts";

@@ -1,4 +1,4 @@
-import type { Logger } from "../logger.ts";
+import type { Logger } from "@kiln/contracts/logger";
 
 /** A logger that keeps every line as `level: message`. */
 export function recordingLogger(): Logger & { lines: string[] } {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { ZBuildRequest } from "../plan/build-request.ts";
-import type { TBuildEvent } from "../pipeline/events.ts";
+import { ZBuildRequest } from "@kiln/contracts/build-request";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 import { DEFAULT_HOST_ENV } from "../pipeline/host/run-command.ts";
 import { runBuild, type BuildResult } from "../pipeline/run-build.ts";
 import { makeTempRoot, writeElements } from "./element-tree.ts";

@@ -1,4 +1,4 @@
-import { PHASES, type TPhase } from "../plan/phases.ts";
+import { PHASES, type TPhase } from "@kiln/contracts/phases";
 import type { ElementSpec } from "./element-tree.ts";
 
 /**

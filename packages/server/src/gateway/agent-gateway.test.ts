@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
 import { CLOSE_CODES, encodeLogData, type TAgentToServer } from "@kiln/protocol";
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 import { createRegistrationToken } from "../services/agents/create-registration-token.ts";
 import { dispatchQueued } from "../services/dispatch/dispatch-queued.ts";
 import { createFixture, type TFixture } from "../testing/builds-fixture.ts";

@@ -10,7 +10,7 @@ import { createDirectoryArtifactStore } from "@kiln/db/artifact-store";
 import { createDb, type Db } from "@kiln/db/client";
 import { migrateDatabase } from "@kiln/db/migrate";
 import type { TTestProvider } from "@kiln/db/testing";
-import { silentLogger, type Logger } from "@kiln/engine/logger";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import type { ServerConfig, ServerDeps } from "../context.ts";
 import { EventBus } from "../event-bus.ts";
 

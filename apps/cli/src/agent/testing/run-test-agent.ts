@@ -3,7 +3,7 @@
  * flushes, no operational log), with a handle to stop it. Not a test file
  * itself.
  */
-import { silentLogger } from "@kiln/engine/logger";
+import { silentLogger } from "@kiln/contracts/logger";
 import type { AgentWorker } from "../agent-worker.ts";
 import { runAgent, type RunAgentOptions } from "../run-agent.ts";
 

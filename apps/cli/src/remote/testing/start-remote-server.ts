@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TTestProvider } from "@kiln/db/testing";
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
 import { createFixture, type TFixture } from "@kiln/server/testing/builds-fixture";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";

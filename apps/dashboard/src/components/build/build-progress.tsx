@@ -1,6 +1,6 @@
 "use client";
 import { Group, Paper, Progress, Stack, Text, Tooltip } from "@mantine/core";
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 import { formatDuration } from "@/lib/format";
 
 const PHASE_COLORS = [

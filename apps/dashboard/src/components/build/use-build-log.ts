@@ -1,7 +1,7 @@
 "use client";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useEffect, useRef, useState } from "react";
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 import { useTRPC, useTRPCClient } from "@/lib/trpc";
 import { LogBuffer } from "../log/log-buffer";
 

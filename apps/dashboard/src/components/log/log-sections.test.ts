@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 import { LogBuffer } from "./log-buffer.ts";
 import { failingSection, findLine, rowOfLine, sectionsAround } from "./log-navigation.ts";
 import { computeLogSections, layoutRows } from "./log-sections.ts";

@@ -1,4 +1,4 @@
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 
 /** A foldable range of log lines: a phase, or a hook inside one. */
 export interface TLogSection {

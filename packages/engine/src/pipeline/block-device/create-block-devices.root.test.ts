@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { MbrLayout } from "../../block-device/layout-partitions.ts";
 import { renderMbr } from "../../block-device/write-mbr.ts";
-import { silentLogger } from "../../logger.ts";
+import { silentLogger } from "@kiln/contracts/logger";
 import { attachLoop, detachLoop, listLoops } from "../host/loop-devices.ts";
 import { listMountsUnder, MountTracker } from "../host/mounts.ts";
 import type { CommandRunner } from "../host/types.ts";

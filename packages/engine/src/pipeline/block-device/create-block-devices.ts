@@ -22,8 +22,8 @@ import type {
   MkfsNode,
   PartitionNode,
 } from "../../block-device/types.ts";
-import { KilnError } from "../../errors.ts";
-import { silentLogger, type Logger } from "../../logger.ts";
+import { KilnError } from "@kiln/contracts/errors";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import { CommandCancelledError, HostCommandError } from "../host/errors.ts";
 import { attachLoop, detachLoop } from "../host/loop-devices.ts";
 import type { MountOptions, MountTracker } from "../host/mounts.ts";

@@ -3,7 +3,7 @@
  * block-device layer runs (spec §5.9). `computeImageSize` is pure; only
  * `measureTreeKiB` touches the host.
  */
-import { KilnError } from "../../errors.ts";
+import { KilnError } from "@kiln/contracts/errors";
 import { DEFAULT_HOST_ENV } from "../host/run-command.ts";
 import type { CommandRunner } from "../host/types.ts";
 

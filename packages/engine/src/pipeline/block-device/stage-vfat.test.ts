@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { planBlockDevice } from "../../block-device/plan-block-device.ts";
-import { silentLogger } from "../../logger.ts";
+import { silentLogger } from "@kiln/contracts/logger";
 import { createCommandRunner, DEFAULT_HOST_ENV } from "../host/run-command.ts";
 import {
   checkMtools,

@@ -12,8 +12,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { MountPlan } from "../../block-device/plan-block-device.ts";
-import { KilnError } from "../../errors.ts";
-import type { Logger } from "../../logger.ts";
+import { KilnError } from "@kiln/contracts/errors";
+import type { Logger } from "@kiln/contracts/logger";
 import { CommandNotFoundError, HostError } from "../host/errors.ts";
 import { formatCommandLine } from "../host/run-command.ts";
 import type { CommandRunner } from "../host/types.ts";

@@ -8,7 +8,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { silentLogger, type Logger } from "../../logger.ts";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import { HostError } from "../host/errors.ts";
 import { detachLoop } from "../host/loop-devices.ts";
 import { isMounted, resolveDir, type MountTracker } from "../host/mounts.ts";

@@ -11,7 +11,7 @@ import {
 import { createCommandRunner } from "./run-command.ts";
 import { readStartTime } from "./kill-processes.ts";
 import { forceCleanup, makeTempDir, mountsAt } from "../../testing/host-fixtures.ts";
-import type { Logger } from "../../logger.ts";
+import type { Logger } from "@kiln/contracts/logger";
 
 function recorder() {
   const warnings: string[] = [];

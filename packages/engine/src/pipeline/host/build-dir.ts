@@ -7,7 +7,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { silentLogger, type Logger } from "../../logger.ts";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import type { CommandRunner } from "./types.ts";
 import { HostError } from "./errors.ts";
 import { DEFAULT_HOST_ENV } from "./run-command.ts";

@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { silentLogger, type Logger } from "../../logger.ts";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import type { CommandRunner } from "./types.ts";
 import type { MountTracker } from "./mounts.ts";
 import { resolveDir } from "./mounts.ts";

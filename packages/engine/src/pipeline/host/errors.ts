@@ -3,7 +3,7 @@
  * CLI: the machine, not the user's elements, is at fault) except a cancelled
  * command, which is `CANCELLED`.
  */
-import { KilnError } from "../../errors.ts";
+import { KilnError } from "@kiln/contracts/errors";
 
 /** A host-level problem: missing tool, no loop device, a mount that failed, no space. */
 export class HostError extends KilnError {

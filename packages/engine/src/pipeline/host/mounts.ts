@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { silentLogger, type Logger } from "../../logger.ts";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import type { CommandRunner } from "./types.ts";
 import { HostError } from "./errors.ts";
 import { DEFAULT_HOST_ENV } from "./run-command.ts";

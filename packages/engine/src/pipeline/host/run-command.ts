@@ -19,7 +19,7 @@ import os from "node:os";
 import { StringDecoder } from "node:string_decoder";
 import { execa } from "execa";
 import type { Readable } from "node:stream";
-import { silentLogger, type Logger } from "../../logger.ts";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import type { CommandRunner, RunOptions, RunResult } from "./types.ts";
 import { listGroupMembers, readComm } from "./kill-processes.ts";
 import {

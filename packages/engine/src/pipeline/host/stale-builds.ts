@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { silentLogger, type Logger } from "../../logger.ts";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import type { CommandRunner } from "./types.ts";
 import { BUILD_DIR_NAME, readBootId, readMarker, type TBuildMarker } from "./build-dir.ts";
 import { isProcessAlive, readStartTime } from "./kill-processes.ts";

@@ -4,7 +4,7 @@
  * the same function cleans a live build, a failed one and a crashed one.
  */
 import fs from "node:fs";
-import { silentLogger, type Logger } from "../../logger.ts";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import type { CommandRunner } from "./types.ts";
 import { HostError } from "./errors.ts";
 import { DEFAULT_HOST_ENV } from "./run-command.ts";

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { silentLogger } from "../../logger.ts";
+import { silentLogger } from "@kiln/contracts/logger";
 import { checksumKinds, checksumLine, finishImage, hashFile, rotatedName } from "./finish-image.ts";
 
 const dirs: string[] = [];

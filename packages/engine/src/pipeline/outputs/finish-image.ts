@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { Writable } from "node:stream";
-import type { Logger } from "../../logger.ts";
+import type { Logger } from "@kiln/contracts/logger";
 
 export type ChecksumKind = "md5" | "sha256";
 

@@ -4,7 +4,7 @@
  * raw image after the block devices are unmounted.
  */
 import { z } from "zod";
-import { KilnError } from "../../errors.ts";
+import { KilnError } from "@kiln/contracts/errors";
 
 /** Types made from the mounted tree (DIB step 25). */
 export const TREE_TYPES = ["tar", "tgz", "squashfs"] as const;

@@ -21,7 +21,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { silentLogger, type Logger } from "../../logger.ts";
+import { silentLogger, type Logger } from "@kiln/contracts/logger";
 import { HostError } from "../host/errors.ts";
 import { DEFAULT_HOST_ENV } from "../host/run-command.ts";
 import type { CommandRunner } from "../host/types.ts";

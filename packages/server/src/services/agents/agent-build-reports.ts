@@ -8,7 +8,7 @@ import type { TAgentToServer } from "@kiln/protocol";
 import { AppError } from "../../app-error.ts";
 import type { ServerDeps } from "../../context.ts";
 import { appendLogChunk } from "../builds/append-log-chunk.ts";
-import { isTerminal } from "../builds/build-status.ts";
+import { isTerminal } from "@kiln/contracts/build-status";
 import { finishBuild, startBuild } from "../builds/build-transitions.ts";
 import { recordBuildEvent } from "../builds/record-build-event.ts";
 import type { StreamPositions } from "../builds/stream-positions.ts";

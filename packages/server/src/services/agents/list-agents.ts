@@ -1,5 +1,5 @@
 import type { Actor, ServerDeps } from "../../context.ts";
-import { ACTIVE_STATUSES } from "../builds/build-status.ts";
+import { ACTIVE_STATUSES } from "@kiln/contracts/build-status";
 import { visibleBuildsWhere } from "../builds/build-access.ts";
 import { parseStoredJson, storedLabels, ZJsonObject } from "../stored-json.ts";
 

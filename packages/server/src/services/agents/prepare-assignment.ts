@@ -3,7 +3,7 @@
  * (recipe secrets decrypted only here, at hand-over) and elements path.
  */
 import type { TServerToAgent } from "@kiln/protocol";
-import { ZBuildRequest } from "@kiln/engine/plan/build-request";
+import { ZBuildRequest } from "@kiln/contracts/build-request";
 import type { ServerDeps } from "../../context.ts";
 import { errorUnassignable } from "../builds/build-transitions.ts";
 import { parseResolvedElements, parseStoredRequest } from "../builds/stored-request.ts";

@@ -1,7 +1,7 @@
 import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { audit } from "../access.ts";
-import { ACTIVE_STATUSES } from "../builds/build-status.ts";
+import { ACTIVE_STATUSES } from "@kiln/contracts/build-status";
 import { agentTopic } from "../builds/build-topics.ts";
 import { loseBuild } from "../dispatch/lose-build.ts";
 

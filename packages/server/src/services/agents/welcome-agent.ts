@@ -4,7 +4,7 @@
  */
 import type { TAgentToServer, TServerToAgent } from "@kiln/protocol";
 import type { ServerDeps } from "../../context.ts";
-import { ACTIVE_STATUSES, isTerminal } from "../builds/build-status.ts";
+import { ACTIVE_STATUSES, isTerminal } from "@kiln/contracts/build-status";
 import { storedLabels } from "../stored-json.ts";
 import { StreamPositions } from "../builds/stream-positions.ts";
 import { loseBuild } from "../dispatch/lose-build.ts";

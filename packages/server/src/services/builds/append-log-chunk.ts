@@ -1,10 +1,8 @@
 import { z } from "zod";
 import { AppError } from "../../app-error.ts";
 import type { ServerDeps } from "../../context.ts";
+import { MAX_LOG_CHUNK_BYTES } from "@kiln/protocol/limits";
 import { writeLogChunk } from "./log-write-batch.ts";
-
-/** Largest chunk accepted; agents batch every ~100-250 ms, far below this. */
-export const MAX_LOG_CHUNK_BYTES = 1 << 20;
 
 export const ZLogChunk = z.object({
   buildId: z.string().min(1),
@@ -14,7 +12,7 @@ export const ZLogChunk = z.object({
   offset: z.number().int().min(0),
   data: z
     .instanceof(Uint8Array)
-    .refine((d) => d.length <= MAX_LOG_CHUNK_BYTES, "log chunk over 1 MiB"),
+    .refine((d) => d.length <= MAX_LOG_CHUNK_BYTES, `log chunk over ${MAX_LOG_CHUNK_BYTES} bytes`),
   /** When given, the chunk is refused unless the build is assigned to this agent. */
   agentId: z.string().optional(),
 });

@@ -5,8 +5,8 @@
  * sees its own publications only (the database stays the source of truth;
  * subscriptions replay from it).
  */
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
-import type { TBuildStatus } from "./build-status.ts";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
+import type { TBuildStatus } from "@kiln/contracts/build-status";
 
 /** Status changes of every build (the list page). */
 export const BUILDS_TOPIC = "builds";

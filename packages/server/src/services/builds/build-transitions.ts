@@ -5,7 +5,7 @@
  */
 import type { TAgentToServer } from "@kiln/protocol";
 import type { ServerDeps } from "../../context.ts";
-import { statusFromFinished, TERMINAL_STATUSES } from "./build-status.ts";
+import { statusFromFinished, TERMINAL_STATUSES } from "@kiln/contracts/build-status";
 import { publishBuildChange } from "./publish-build-change.ts";
 
 type Where = { id: string } & Record<string, unknown>;

@@ -2,7 +2,7 @@ import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { audit } from "../access.ts";
 import { findWritableBuild } from "./build-access.ts";
-import { isTerminal, type TBuildStatus } from "./build-status.ts";
+import { isTerminal, type TBuildStatus } from "@kiln/contracts/build-status";
 import { agentTopic } from "./build-topics.ts";
 import { publishBuildChange } from "./publish-build-change.ts";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZBuildRequest } from "@kiln/engine/plan/build-request";
+import { ZBuildRequest } from "@kiln/contracts/build-request";
 import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { audit, requireTeamRole } from "../access.ts";

@@ -2,7 +2,7 @@ import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { audit } from "../access.ts";
 import { findWritableBuild } from "./build-access.ts";
-import { isTerminal } from "./build-status.ts";
+import { isTerminal } from "@kiln/contracts/build-status";
 import { publishBuildChange } from "./publish-build-change.ts";
 import { purgeBuildData } from "./purge-build-data.ts";
 

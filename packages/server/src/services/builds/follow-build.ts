@@ -3,7 +3,7 @@
  * cursor, then follow the bus. The bus subscription starts before the replay
  * and anything already replayed is skipped, so nothing falls in between.
  */
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 import type { Actor, ServerDeps } from "../../context.ts";
 import type { TBusMessages, TBusTopic } from "../../event-bus.ts";
 import { findReadableBuild, visibleBuildsWhere } from "./build-access.ts";

@@ -1,8 +1,8 @@
 import type { z } from "zod";
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { findReadableBuild } from "./build-access.ts";
-import type { TBuildStatus } from "./build-status.ts";
+import type { TBuildStatus } from "@kiln/contracts/build-status";
 import { parseStoredJson } from "../stored-json.ts";
 import {
   parseResolvedElements,

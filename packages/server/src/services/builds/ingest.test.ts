@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 import { appendLogChunk } from "./append-log-chunk.ts";
-import { statusFromFinished } from "./build-status.ts";
+import { statusFromFinished } from "@kiln/contracts/build-status";
 import { finishBuild } from "./build-transitions.ts";
 import { recordArtifact, recordManifest } from "./record-artifact.ts";
 import { recordBuildEvent } from "./record-build-event.ts";

@@ -3,7 +3,7 @@ import type { Prisma } from "@kiln/db/client";
 import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { visibleBuildsWhere } from "./build-access.ts";
-import { ZBuildStatus, type TBuildStatus } from "./build-status.ts";
+import { ZBuildStatus, type TBuildStatus } from "@kiln/contracts/build-status";
 import { parseStoredJson } from "../stored-json.ts";
 import { ZStoredElementNames } from "./stored-request.ts";
 

@@ -1,6 +1,6 @@
 import type { BuildModel as Build } from "@kiln/db/client";
 import type { ServerDeps } from "../../context.ts";
-import type { TBuildStatus } from "./build-status.ts";
+import type { TBuildStatus } from "@kiln/contracts/build-status";
 import { BUILDS_TOPIC, buildTopic, type TBuildChangeMessage } from "./build-topics.ts";
 
 /** Tells the list page (`builds`) and the build's followers (`build:<id>`) about a change. */

@@ -1,8 +1,8 @@
 import { isUniqueViolation, type Prisma } from "@kiln/db/client";
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { TBuildEvent } from "@kiln/contracts/build-event";
 import { AppError } from "../../app-error.ts";
 import type { ServerDeps } from "../../context.ts";
-import { TERMINAL_STATUSES, type TBuildStatus } from "./build-status.ts";
+import { TERMINAL_STATUSES, type TBuildStatus } from "@kiln/contracts/build-status";
 import { finishedColumns } from "./build-transitions.ts";
 import { buildTopic } from "./build-topics.ts";
 import { findIngestTarget } from "./find-ingest-target.ts";

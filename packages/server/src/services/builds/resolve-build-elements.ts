@@ -7,7 +7,7 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { KilnError } from "@kiln/engine/errors";
+import { KilnError } from "@kiln/contracts/errors";
 import { expandElements } from "@kiln/engine/elements/expand-elements";
 import { findElements } from "@kiln/engine/elements/find-elements";
 import { buildRequestList } from "@kiln/engine/elements/request";

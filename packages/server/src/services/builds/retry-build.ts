@@ -1,7 +1,7 @@
 import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { findWritableBuild } from "./build-access.ts";
-import { isTerminal } from "./build-status.ts";
+import { isTerminal } from "@kiln/contracts/build-status";
 import { insertBuild, type TCreatedBuild } from "./create-build.ts";
 import { parseResolvedElements, parseStoredRequest } from "./stored-request.ts";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZBuildRequest } from "@kiln/engine/plan/build-request";
+import { ZBuildRequest } from "@kiln/contracts/build-request";
 import { AppError } from "../../app-error.ts";
 import { readStoredJson, ZLabels } from "../stored-json.ts";
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AppError } from "../../app-error.ts";
 import { tarEntry, tarGz, tarOf, writeTree } from "../../testing/catalog-test-server.ts";
 import { extractTarSafely } from "./extract-tar-safely.ts";
-import { hashElementTree } from "./hash-element-tree.ts";
+import { hashElementTree } from "@kiln/contracts/catalog-hash";
 
 const limits = { maxArchiveBytes: 1 << 20, maxTreeBytes: 1 << 20, maxEntries: 100 };
 let tmp: string;

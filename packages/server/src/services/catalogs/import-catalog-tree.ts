@@ -10,13 +10,14 @@ import { isUniqueViolation, type CatalogVersionModel as CatalogVersion } from "@
 import { describeElement } from "@kiln/engine/elements/describe-element";
 import { findElements } from "@kiln/engine/elements/find-elements";
 import type { ElementRef } from "@kiln/engine/elements/types";
-import { KilnError } from "@kiln/engine/errors";
+import { KilnError } from "@kiln/contracts/errors";
 import { classifyLintDir } from "@kiln/engine/lint/find-lint-targets";
 import { lintElementsReport } from "@kiln/engine/lint/lint-elements";
 import { AppError } from "../../app-error.ts";
 import type { ServerDeps } from "../../context.ts";
 import { catalogLimits } from "./catalog-limits.ts";
-import { hashElementTree } from "./hash-element-tree.ts";
+import { hashElementTree } from "@kiln/contracts/catalog-hash";
+import { treeRejected } from "./tree-rejected.ts";
 import { storeCatalogTree } from "./store-catalog-tree.ts";
 
 import type { TStoredFinding } from "./stored-element.ts";
@@ -46,7 +47,11 @@ export async function importCatalogTree(
 ): Promise<TImportTreeResult> {
   const prisma = deps.db.prisma;
   const t0 = performance.now();
-  const { sha256 } = await hashElementTree(input.dir, catalogLimits(deps.config), input.what);
+  const { sha256 } = await hashElementTree(input.dir, catalogLimits(deps.config), input.what).catch(
+    (err: unknown) => {
+      throw treeRejected(err);
+    },
+  );
   const where = { catalogId_sha256: { catalogId: input.catalogId, sha256 } };
   const existing = await prisma.catalogVersion.findUnique({ where });
   if (existing) return { version: existing, created: false };

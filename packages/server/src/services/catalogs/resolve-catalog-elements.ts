@@ -8,7 +8,7 @@
  */
 import fs from "node:fs/promises";
 import path from "node:path";
-import { KilnError } from "@kiln/engine/errors";
+import { KilnError } from "@kiln/contracts/errors";
 import { planBuild } from "@kiln/engine/plan/plan-build";
 import { z } from "zod";
 import { AppError } from "../../app-error.ts";

@@ -16,7 +16,7 @@ import { AppError } from "../../app-error.ts";
 import type { ServerDeps } from "../../context.ts";
 import { catalogCacheDir, catalogLimits } from "./catalog-limits.ts";
 import { extractTarSafely } from "./extract-tar-safely.ts";
-import { hashElementTree } from "./hash-element-tree.ts";
+import { hashElementTree } from "@kiln/contracts/catalog-hash";
 
 export function catalogStorageKey(sha256: string): string {
   return `catalogs/${sha256}.tar.gz`;

@@ -1,5 +1,5 @@
 import type { ServerDeps } from "../../context.ts";
-import { ACTIVE_STATUSES } from "../builds/build-status.ts";
+import { ACTIVE_STATUSES } from "@kiln/contracts/build-status";
 import { agentTopic } from "../builds/build-topics.ts";
 import { publishStoredBuild } from "../builds/publish-build-change.ts";
 

@@ -1,5 +1,5 @@
 import type { ServerDeps } from "../../context.ts";
-import { ACTIVE_STATUSES } from "../builds/build-status.ts";
+import { ACTIVE_STATUSES } from "@kiln/contracts/build-status";
 import { loseBuild } from "./lose-build.ts";
 
 export interface TMarkOfflineOptions {

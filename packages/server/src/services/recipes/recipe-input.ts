@@ -3,7 +3,7 @@
  * checks zod cannot express: environment names and values, and that the
  * elements resolve over the chosen catalog versions.
  */
-import { ZImageType } from "@kiln/engine/plan/build-request";
+import { ZImageType } from "@kiln/contracts/build-request";
 import { z } from "zod";
 import { AppError } from "../../app-error.ts";
 import { ZResourceName } from "../resource-name.ts";

@@ -1,5 +1,5 @@
 import type { ServerDeps } from "../../context.ts";
-import { TERMINAL_STATUSES } from "../builds/build-status.ts";
+import { TERMINAL_STATUSES } from "@kiln/contracts/build-status";
 import { publishStoredBuild } from "../builds/publish-build-change.ts";
 import { purgeBuildData } from "../builds/purge-build-data.ts";
 

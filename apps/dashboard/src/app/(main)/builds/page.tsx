@@ -2,7 +2,7 @@
 import { Alert, Text } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { useState } from "react";
-import { BUILD_STATUSES, type TBuildStatus } from "@kiln/server/services/builds/build-status";
+import { BUILD_STATUSES, type TBuildStatus } from "@kiln/contracts/build-status";
 import { BuildFilters } from "@/components/build/build-filters";
 import { NO_BUILD_FILTERS, type TBuildFilters } from "@/components/build/build-list-query";
 import { BuildsTable } from "@/components/build/builds-table";

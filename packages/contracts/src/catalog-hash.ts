@@ -13,8 +13,26 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { AppError } from "../../app-error.ts";
-import type { TCatalogLimits } from "./catalog-limits.ts";
+import { KilnError } from "./errors.ts";
+
+/** The bounds a walked tree must stay within. */
+export interface TTreeLimits {
+  /** Entries (files, dirs, links). */
+  maxEntries: number;
+  /** Bytes of file content. */
+  maxTreeBytes: number;
+}
+
+/** Thrown when a tree holds what a stored catalog must not, or is over its limits. */
+export class CatalogTreeError extends KilnError {
+  constructor(
+    message: string,
+    /** The tree is over a size limit (rather than holding something refused). */
+    readonly tooLarge = false,
+  ) {
+    super("CATALOG_TREE", message);
+  }
+}
 
 export interface TTreeHash {
   sha256: string;
@@ -28,10 +46,10 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 export async function hashElementTree(
   root: string,
-  limits: TCatalogLimits,
+  limits: TTreeLimits,
   what: string,
 ): Promise<TTreeHash> {
-  const reject = (msg: string) => new AppError("INVALID_INPUT", `${what} rejected: ${msg}`, "file");
+  const reject = (msg: string) => new CatalogTreeError(`${what} rejected: ${msg}`);
   const realRoot = await fs.realpath(root);
   const total = createHash("sha256");
   let files = 0;
@@ -63,10 +81,9 @@ export async function hashElementTree(
           files++;
           bytes += st.size;
           if (bytes > limits.maxTreeBytes) {
-            throw new AppError(
-              "PAYLOAD_TOO_LARGE",
+            throw new CatalogTreeError(
               `${what} rejected: entry '${relPath}' takes the tree past ${limits.maxTreeBytes} bytes`,
-              "file",
+              true,
             );
           }
           const mode = st.mode & 0o111 ? "100755" : "100644";

@@ -1,12 +1,12 @@
 /**
- * Zod schema for the engine's `TBuildEvent`, so the server validates the
- * events an agent forwards instead of trusting them. The compile-time check
- * at the bottom fails `tsc` the moment the engine's type and this schema
- * drift apart in either direction.
+ * Typed build events: the one interface through which the pipeline reports.
+ * The CLI renders them, the agent forwards them to the server verbatim, and
+ * the server validates them with this schema instead of trusting them. The
+ * type is inferred from the schema, so there is one definition. `t` is
+ * milliseconds since the epoch.
  */
 import { z } from "zod";
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
-import { PHASES } from "@kiln/engine/plan/phases";
+import { PHASES } from "./phases.ts";
 
 export const ZPhase = z.enum(PHASES);
 
@@ -79,12 +79,15 @@ const ZLogEvent = z.object({
 const ZProgress = z.object({
   type: z.literal("progress"),
   t,
+  /** 1-based index of the current phase. */
   index: count,
   total: count,
   phase: z.union([ZPhase, z.enum(["outputs", "block-device", "setup", "teardown"])]),
   hook: z.string().optional(),
   elapsedMs: ms,
+  /** Estimated remaining time, when earlier builds give a basis. */
   etaMs: ms.optional(),
+  /** 0..1 overall fraction. */
   fraction: z.number().min(0).max(1),
 });
 
@@ -136,10 +139,7 @@ export const ZBuildEvent = z.discriminatedUnion("type", [
 /** The `type` values of build events. */
 export const BUILD_EVENT_TYPES = ZBuildEvent.options.map((o) => o.shape.type.value);
 
-// Compile-time: the schema's output and the engine's type are assignable both ways.
-type Assignable<From, To> = [From] extends [To] ? true : false;
-type Expect<T extends true> = T;
-export type _BuildEventMatchesEngine = [
-  Expect<Assignable<z.infer<typeof ZBuildEvent>, TBuildEvent>>,
-  Expect<Assignable<TBuildEvent, z.infer<typeof ZBuildEvent>>>,
-];
+export type TBuildEvent = z.infer<typeof ZBuildEvent>;
+
+/** Receives every event, in order. Must not throw. */
+export type EventSink = (event: TBuildEvent) => void;

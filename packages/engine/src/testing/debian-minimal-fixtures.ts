@@ -8,8 +8,8 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import type { ElementRef } from "../elements/types.ts";
 import { listEnvironmentFiles } from "../hooks/list-run-parts.ts";
-import { writeElements } from "../testing/element-tree.ts";
-import { securitySuiteOf } from "./dib-compat-defaults.ts";
+import { writeElements } from "./element-tree.ts";
+import { securitySuiteOf } from "../pipeline/dib-compat-defaults.ts";
 
 /**
  * As DIB 3.13 does: the suite is the release followed by

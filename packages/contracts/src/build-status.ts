@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { TBuildEvent } from "@kiln/engine/pipeline/events";
+import type { TBuildEvent } from "./build-event.ts";
 
 export const BUILD_STATUSES = [
   "QUEUED",
