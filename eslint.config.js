@@ -35,7 +35,7 @@ export default tseslint.config(
         {
           object: "process",
           property: "env",
-          message: "Apps read the environment only in src/env.ts (conventions rule 1).",
+          message: "Apps read the environment only in src/env.ts.",
         },
       ],
     },

@@ -14,7 +14,7 @@
  * own DIB_DEBOOTSTRAP_CACHE / DIB_APT_LOCAL_CACHE, on for both tools) unless
  * --cold, which times first builds in fresh cache dirs. Caches live in
  * $KILN_BENCH_CACHE (default ~/.cache/kiln-bench), one dir per tool.
- * Target (issue 6): Kiln no slower than DIB.
+ * Target: Kiln no slower than DIB (README, benchmark table).
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -53,7 +53,7 @@ interface Result {
   error?: string;
 }
 
-/** DIB's Debian variables from this host's apt sources (the brief's mirrors). */
+/** DIB's Debian variables from this host's apt sources (the mirror this host already uses). */
 function debianEnv(): Record<string, string> {
   const texts: string[] = [];
   for (const f of ["/etc/apt/sources.list", ...listDir("/etc/apt/sources.list.d")]) {

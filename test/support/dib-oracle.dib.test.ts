@@ -1,5 +1,5 @@
 // Checks the harness itself against DIB: if these fail, differential results
-// cannot be trusted. Expected values are the [verified] facts of dib-spec.md.
+// cannot be trusted. Expected values are facts about DIB 3.13 checked by running it.
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";

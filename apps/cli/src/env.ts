@@ -3,8 +3,8 @@ import path from "node:path";
 import { z } from "zod";
 
 /**
- * The CLI's environment, parsed once at start (conventions rule 1: only this
- * file reads process.env). DIB's own variables (`DIB_*`, `ARCH`, …) are
+ * The CLI's environment, parsed once at start (only this file reads
+ * process.env; an eslint rule in eslint.config.js enforces it). DIB's own variables (`DIB_*`, `ARCH`, …) are
  * passed through to the engine untouched as `buildEnv`.
  */
 /** An optional value where an empty string means unset, as shells treat `VAR=`. */

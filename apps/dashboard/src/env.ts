@@ -7,10 +7,9 @@ import {
 import { z } from "zod";
 
 /**
- * The dashboard server's environment, parsed once at start (conventions rule
- * 1: this is the only file in apps/dashboard that reads process.env; an
- * eslint override enforces it). A bad value stops start-up with a line that
- * names the variable.
+ * The dashboard server's environment, parsed once at start (this is the only
+ * file in apps/dashboard that reads process.env; an eslint override enforces
+ * it). A bad value stops start-up with a line that names the variable.
  */
 const ZPort = z.coerce.number().int().min(0).max(65535);
 

@@ -39,7 +39,7 @@ export interface SquashPackageInstallsOptions {
 
 /**
  * Merge the package-installs files of `elements` into per-phase install and
- * uninstall lists, with DIB's algorithm (dib-spec §4.2) and Kiln's three
+ * uninstall lists, with DIB's algorithm (`squash-vs-dib.test.ts` compares with DIB's own) and Kiln's three
  * documented fixes (`false` flags are false, arch items are trimmed, winners
  * only).
  */

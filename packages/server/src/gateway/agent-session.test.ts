@@ -2,27 +2,20 @@
  * The session as a protocol adapter, over a recording transport instead of
  * a socket: frames in, replies out, service refusals as protocol ERRORs.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
+import { expect } from "vitest";
 import {
   CLOSE_CODES,
   encodeLogData,
   type TAgentToServer,
   type TServerToAgent,
 } from "@kiln/protocol";
-import { addAgent, createFixture, type TFixture } from "../testing/builds-fixture.ts";
+import { addAgent, createFixture } from "../testing/builds-fixture.ts";
+import { describeEachProvider, useFixture } from "../testing/describe-each-provider.ts";
 import { AgentSession } from "./agent-session.ts";
 import { hello } from "../testing/fake-agent.ts";
 
-const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
-
-describe.each(providers)("AgentSession on $provider", (provider) => {
-  let f: TFixture;
-  beforeAll(async () => {
-    if (!provider.skipReason) f = await createFixture(provider);
-  });
-  afterAll(async () => f?.close());
-  const run = it.skipIf(!!provider.skipReason);
+describeEachProvider("AgentSession", (provider, run) => {
+  const f = useFixture(provider, createFixture);
 
   /** A session over a transport that records what it is asked to send and close. */
   async function open(name: string) {

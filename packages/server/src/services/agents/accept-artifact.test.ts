@@ -1,22 +1,16 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
+import { expect } from "vitest";
 import type { TAgentToServer } from "@kiln/protocol";
-import { addAgent, createFixture, type TFixture } from "../../testing/builds-fixture.ts";
+import { addAgent, createFixture } from "../../testing/builds-fixture.ts";
+import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
 import { acceptArtifact, acceptArtifactUpload, type TUploadedHashes } from "./accept-artifact.ts";
 
-const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 const md5 = (data: Buffer) => createHash("md5").update(data).digest("hex");
 
-describe.each(providers)("artifact hand-over on $provider", (provider) => {
-  let f: TFixture;
-  beforeAll(async () => {
-    if (!provider.skipReason) f = await createFixture(provider);
-  });
-  afterAll(async () => f?.close());
-  const run = it.skipIf(!!provider.skipReason);
+describeEachProvider("artifact hand-over", (provider, run) => {
+  const f = useFixture(provider, createFixture);
 
   async function runningOn(agentId: string): Promise<string> {
     const { id } = await f.caller(f.users.alice).builds.create({

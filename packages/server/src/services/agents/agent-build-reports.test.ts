@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
+import { expect } from "vitest";
 import type { TAgentToServer } from "@kiln/protocol";
 import { StreamPositions } from "../builds/stream-positions.ts";
-import { addAgent, createFixture, type TFixture } from "../../testing/builds-fixture.ts";
+import { addAgent, createFixture } from "../../testing/builds-fixture.ts";
+import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
 import {
   acceptAssignment,
   acceptBuildEvent,
@@ -10,8 +10,6 @@ import {
   acceptLogChunk,
   markAgentDisconnected,
 } from "./agent-build-reports.ts";
-
-const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
 
 const finished = (
   buildId: string,
@@ -28,13 +26,8 @@ const finished = (
   logBytes: 0,
 });
 
-describe.each(providers)("agent build reports on $provider", (provider) => {
-  let f: TFixture;
-  beforeAll(async () => {
-    if (!provider.skipReason) f = await createFixture(provider);
-  });
-  afterAll(async () => f?.close());
-  const run = it.skipIf(!!provider.skipReason);
+describeEachProvider("agent build reports", (provider, run) => {
+  const f = useFixture(provider, createFixture);
 
   async function assignedTo(agentId: string): Promise<string> {
     const { id } = await f.caller(f.users.alice).builds.create({

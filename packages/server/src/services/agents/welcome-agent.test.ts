@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
+import { expect } from "vitest";
 import type { TAgentToServer } from "@kiln/protocol";
-import { addAgent, createFixture, type TFixture } from "../../testing/builds-fixture.ts";
+import { addAgent, createFixture } from "../../testing/builds-fixture.ts";
+import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
 import { welcomeAgent } from "./welcome-agent.ts";
-
-const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
 
 type THeld = TAgentToServer<"HELLO">["builds"][number];
 
@@ -39,13 +37,8 @@ const held = (buildId: string, finished = false): THeld => ({
   finished,
 });
 
-describe.each(providers)("welcomeAgent on $provider", (provider) => {
-  let f: TFixture;
-  beforeAll(async () => {
-    if (!provider.skipReason) f = await createFixture(provider);
-  });
-  afterAll(async () => f?.close());
-  const run = it.skipIf(!!provider.skipReason);
+describeEachProvider("welcomeAgent", (provider, run) => {
+  const f = useFixture(provider, createFixture);
 
   /** A build in `status` on `agentId`, with the given log chunks stored. */
   async function buildOn(agentId: string | null, status: string, logSeqs: number[] = []) {

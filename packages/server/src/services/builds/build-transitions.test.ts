@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
+import { describe, expect, it } from "vitest";
 import { finishBuild, finishedColumns, requeueRejected, startBuild } from "./build-transitions.ts";
-import { addAgent, createFixture, type TFixture } from "../../testing/builds-fixture.ts";
-
-const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
+import { addAgent, createFixture } from "../../testing/builds-fixture.ts";
+import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
 
 describe("finishedColumns", () => {
   const at = new Date("2026-03-01T10:00:00Z");
@@ -31,13 +29,8 @@ describe("finishedColumns", () => {
   });
 });
 
-describe.each(providers)("build transitions on $provider", (provider) => {
-  let f: TFixture;
-  beforeAll(async () => {
-    if (!provider.skipReason) f = await createFixture(provider);
-  });
-  afterAll(async () => f?.close());
-  const run = it.skipIf(!!provider.skipReason);
+describeEachProvider("build transitions", (provider, run) => {
+  const f = useFixture(provider, createFixture);
 
   async function assignedTo(agentId: string): Promise<string> {
     const { id } = await f.caller(f.users.alice).builds.create({

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
+import { expect } from "vitest";
 import { getBuild } from "./get-build.ts";
-import { createFixture, type TFixture } from "../../testing/builds-fixture.ts";
-
-const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
+import { createFixture } from "../../testing/builds-fixture.ts";
+import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
 
 // A JSON column of the wrong shape is the server's fault: reading it fails
 // with the column's name instead of showing an empty default.
-describe.each(providers)("stored JSON columns on $provider", (provider) => {
-  let f: TFixture;
-  beforeAll(async () => {
-    if (!provider.skipReason) f = await createFixture(provider);
-  });
-  afterAll(async () => f?.close());
-  const run = it.skipIf(!!provider.skipReason);
+describeEachProvider("stored JSON columns", (provider, run) => {
+  const f = useFixture(provider, createFixture);
 
   run("a build's phase timings of the wrong shape fail loudly, naming the column", async () => {
     const alice = f.caller(f.users.alice);

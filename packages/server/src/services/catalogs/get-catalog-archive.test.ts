@@ -1,19 +1,12 @@
 import { text } from "node:stream/consumers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
-import { createFixture, type TFixture } from "../../testing/builds-fixture.ts";
+import { expect } from "vitest";
+import { createFixture } from "../../testing/builds-fixture.ts";
+import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
 import { getCatalogArchive } from "./get-catalog-archive.ts";
 import { registerBuiltinCatalog } from "./manage-catalogs.ts";
 
-const providers = testProviders(process.env.KILN_TEST_DATABASE_URL);
-
-describe.each(providers)("getCatalogArchive on $provider", (provider) => {
-  let f: TFixture;
-  beforeAll(async () => {
-    if (!provider.skipReason) f = await createFixture(provider);
-  });
-  afterAll(async () => f?.close());
-  const run = it.skipIf(!!provider.skipReason);
+describeEachProvider("getCatalogArchive", (provider, run) => {
+  const f = useFixture(provider, createFixture);
 
   run("streams the stored archive of a version named by its hash", async () => {
     const { version } = await registerBuiltinCatalog(f.deps);

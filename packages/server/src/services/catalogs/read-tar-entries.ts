@@ -1,8 +1,7 @@
 /**
  * A minimal streaming tar reader (ustar, GNU long names, pax path/linkpath/size)
- * over a possibly gzipped byte stream. It is the fallback the brief allows
- * while `tar-stream@3` is not a declared dependency; `extract-tar-safely.ts`
- * is the only caller, so swapping it for tar-stream touches one file.
+ * over a possibly gzipped byte stream. `extract-tar-safely.ts` is the only
+ * caller, so swapping it for a library reader touches one file.
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
