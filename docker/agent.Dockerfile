@@ -39,6 +39,7 @@ ENV CI=true \
 COPY package.json package-lock.json ./
 COPY apps/cli/package.json apps/cli/
 COPY apps/dashboard/package.json apps/dashboard/
+COPY packages/contracts/package.json packages/contracts/
 COPY packages/engine/package.json packages/engine/
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/server/package.json packages/server/

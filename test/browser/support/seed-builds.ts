@@ -12,6 +12,7 @@ import { silentLogger } from "@kiln/contracts/logger";
 import type { TBuildEvent } from "@kiln/contracts/build-event";
 import type { Actor, ServerDeps } from "@kiln/server/context";
 import { EventBus } from "@kiln/server/event-bus";
+import { MAX_LOG_CHUNK_BYTES } from "@kiln/protocol/limits";
 import { appendLogChunk } from "@kiln/server/services/builds/append-log-chunk";
 import { createBuild } from "@kiln/server/services/builds/create-build";
 import {
@@ -164,9 +165,9 @@ export async function seedFinishedBuild(
         },
   );
 
-  // Log first (as an agent streams it ahead of the boundary events), in chunks under 1 MiB.
+  // Log first (as an agent streams it ahead of the boundary events), in chunks an agent may send.
   const all = Buffer.concat(log);
-  const CHUNK = 768 * 1024;
+  const CHUNK = MAX_LOG_CHUNK_BYTES;
   for (let off = 0, s = 0; off < all.length; off += CHUNK, s++) {
     await appendLogChunk(deps, {
       buildId: build.id,
