@@ -4,6 +4,7 @@ import {
   StorageSettingsError,
   type TArtifactStoreChoice,
 } from "@kiln/db/storage-location";
+import { parseTrustedProxies } from "@kiln/server/http/client-address";
 import { z } from "zod";
 
 /**
@@ -27,7 +28,10 @@ export const ZDashboardEnv = z.object({
     .optional(),
   /** First administrator, created at start when no user exists (with the password below). */
   KILN_ADMIN_EMAIL: z.email().optional(),
-  /** Password of the first administrator; without it a one-time setup link is printed. */
+  /**
+   * Password of the first administrator; without it a one-time setup link is
+   * written to `${KILN_DATA_DIR}/setup-link.txt` (0600) and a terminal, never the log.
+   */
   KILN_ADMIN_PASSWORD: z.string().min(10, "at least 10 characters").optional(),
   /**
    * Secret from which the key encrypting recipe secrets is derived (scrypt), so
@@ -62,6 +66,30 @@ export const ZDashboardEnv = z.object({
   KILN_MAX_CATALOG_MB: z.coerce.number().int().min(1).default(200),
   /** URL people and agents reach this server at (setup links, `kiln agent --server`). */
   KILN_PUBLIC_URL: z.url().optional(),
+  /**
+   * Reverse proxies in front of Kiln whose `X-Forwarded-For` is believed:
+   * addresses or CIDRs, comma- or space-separated (`10.0.0.5, fd00::/8`).
+   * The client is the right-most address in the header that is not one of
+   * them. Unset: the header is ignored and the socket's peer is the client,
+   * so behind a proxy every client shares the proxy's address.
+   */
+  KILN_TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .transform((text, ctx) => {
+      try {
+        return parseTrustedProxies(text);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /**
+   * Failed sign-ins from one client address (any accounts) before that address
+   * must wait, the wait doubling per further failure up to 15 minutes. Each
+   * account has its own, smaller allowance (3) whatever the address.
+   */
+  KILN_SIGNIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
   /** Kiln's built-in elements directory, registered as a catalog; default: `elements/` of this checkout. */
   KILN_BUILTIN_ELEMENTS: z.string().min(1).optional(),
   /** Operational log level (pino). */

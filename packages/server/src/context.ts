@@ -23,6 +23,13 @@ export interface ServerConfig {
   maxCatalogTreeBytes?: number;
   /** Most entries in a catalog archive (default 20000). */
   maxCatalogEntries?: number;
+  /**
+   * Proxies whose `X-Forwarded-For` names the client (addresses or CIDRs);
+   * empty or unset: the peer address is the client, the header is ignored.
+   */
+  trustedProxies?: readonly string[];
+  /** Failed sign-ins from one client address before backoff starts (default 100). */
+  signInFailuresPerAddress?: number;
 }
 
 /** Everything services need: one object, created once per server process. */

@@ -2,6 +2,7 @@ import { initTRPC } from "@trpc/server";
 import superjson from "superjson";
 import { AppError, toTRPCError } from "./app-error.ts";
 import type { Actor, RequestContext } from "./context.ts";
+import { requireWriteScope } from "./services/tokens/api-token-view.ts";
 
 const t = initTRPC.context<RequestContext>().create({
   transformer: superjson,
@@ -26,8 +27,18 @@ const mapErrors = t.middleware(async ({ next }) => {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/**
+ * Every mutation made with an API token needs its `write` scope. It sits on
+ * the base of every procedure and keys on the procedure's type, so a new
+ * mutation is covered whichever builder it starts from.
+ */
+const mutationsNeedWriteScope = t.middleware(({ ctx, type, next }) => {
+  if (type === "mutation" && ctx.actor) requireWriteScope(ctx.actor);
+  return next();
+});
+
 /** No sign-in needed (login, health, setup). */
-export const publicProcedure = t.procedure.use(mapErrors);
+export const publicProcedure = t.procedure.use(mapErrors).use(mutationsNeedWriteScope);
 
 /** Signed in (session or API token). */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
@@ -35,17 +46,11 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, actor: ctx.actor as Actor } });
 });
 
-/** Signed in with write scope (tokens without `write` may only read). */
-export const writeProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (
-    ctx.actor.scopes &&
-    !ctx.actor.scopes.includes("write") &&
-    !ctx.actor.scopes.includes("admin")
-  ) {
-    throw toTRPCError(new AppError("FORBIDDEN", "this API token may only read"));
-  }
-  return next();
-});
+/**
+ * Signed in, for changes. The write scope is already required of every
+ * mutation (`mutationsNeedWriteScope`); the name says what the procedure is for.
+ */
+export const writeProcedure = authedProcedure;
 
 /** Kiln administrators only. */
 export const adminProcedure = authedProcedure.use(({ ctx, next }) => {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "../../support/free-port.ts";
@@ -7,7 +7,7 @@ import { freePort } from "../../support/free-port.ts";
 export interface TKilnServer {
   url: string;
   dataDir: string;
-  /** The one-time setup link printed at start (no KILN_ADMIN_* given). */
+  /** The one-time setup link the server wrote to its data dir at start (no KILN_ADMIN_* given). */
   setupUrl?: string;
   /** Everything the server printed so far. */
   output(): string;
@@ -71,7 +71,7 @@ export async function startKilnServer(
   return {
     url,
     dataDir,
-    setupUrl: /(http:\/\/\S+\/setup\?token=\S+)/.exec(out)?.[1],
+    setupUrl: readSetupLink(dataDir),
     output: () => out,
     /** Stops the server and removes its data dir. */
     stop: async () => {
@@ -84,4 +84,10 @@ export async function startKilnServer(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The setup link the server left in its data dir (apps/dashboard/src/server/setup-link.ts). */
+function readSetupLink(dataDir: string): string | undefined {
+  const file = path.join(dataDir, "setup-link.txt");
+  return existsSync(file) ? readFileSync(file, "utf8").trim() : undefined;
 }

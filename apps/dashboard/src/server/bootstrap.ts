@@ -5,6 +5,7 @@ import { registerBuiltinCatalog } from "@kiln/server/services/catalogs/manage-ca
 import { startDispatcher } from "@kiln/server/services/dispatch/start-dispatcher";
 import { applyRetention } from "@kiln/server/services/retention/apply-retention";
 import type { TDashboardEnv } from "../env.ts";
+import { announceSetupLink, removeSetupLink } from "./setup-link.ts";
 
 /** How often queued builds are matched again (also right after any build change). */
 const DISPATCH_EVERY_MS = 5_000;
@@ -24,10 +25,13 @@ export async function bootstrapServer(deps: ServerDeps, env: TDashboardEnv): Pro
   if (admin.kind === "created")
     log.info("created the first administrator", { email: admin.user.email });
   if (admin.kind === "setup") {
-    // The one place a secret is printed: the operator must open it to finish setup.
-    process.stderr.write(
-      `\nkiln: no users yet. Open this one-time link to create the administrator:\n\n    ${admin.setupUrl}\n\n`,
-    );
+    announceSetupLink(admin.setupUrl, {
+      dataDir: env.dataDir,
+      logger: log,
+      terminal: process.stderr,
+    });
+  } else {
+    removeSetupLink(env.dataDir);
   }
 
   try {

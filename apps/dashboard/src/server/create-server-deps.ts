@@ -29,6 +29,8 @@ export function createServerDeps(
     publicUrl: env.publicUrl,
     secretKey,
     catalogCacheDir: path.join(env.dataDir, "catalog-cache"),
+    trustedProxies: env.KILN_TRUSTED_PROXIES,
+    signInFailuresPerAddress: env.KILN_SIGNIN_FAILURES_PER_ADDRESS,
   };
   return {
     db: createDb({ url: env.databaseUrl }),

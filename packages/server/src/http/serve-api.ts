@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ServerDeps } from "../context.ts";
+import { clientAddress, trustedProxiesOf } from "./client-address.ts";
 import { handleApi } from "./handle-api.ts";
 import { sendFetchResponse, toFetchRequest } from "./http-bridge.ts";
 
@@ -20,7 +21,12 @@ export function isApiPath(pathname: string): boolean {
 /** Answers one request with `handleApi`, streaming the response (subscriptions, downloads). */
 export function serveApi(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): void {
   const request = toFetchRequest(req, `http://${req.headers.host ?? "localhost"}`, res);
-  handleApi(deps, request, req.socket.remoteAddress)
+  const client = clientAddress(
+    req.socket.remoteAddress,
+    req.headers["x-forwarded-for"],
+    trustedProxiesOf(deps.config.trustedProxies),
+  );
+  handleApi(deps, request, client)
     .then((response) => sendFetchResponse(res, response))
     .catch((err: unknown) => {
       deps.logger.error("API request failed", { path: req.url?.split("?")[0], err: String(err) });

@@ -39,7 +39,11 @@ export interface TTestServer {
 
 export async function createTestServer(provider: TTestProvider): Promise<TTestServer> {
   let clock = Date.parse("2026-01-05T10:00:00.000Z");
-  const { deps, close } = await createTestDeps(provider, { now: () => new Date(clock) });
+  const { deps, close } = await createTestDeps(provider, {
+    now: () => new Date(clock),
+    // Low enough that the per-address backoff shows within a few failures.
+    config: { signInFailuresPerAddress: 5 },
+  });
   const cookies = new Map<string, { value: string; maxAgeSeconds: number }>();
   return {
     deps,

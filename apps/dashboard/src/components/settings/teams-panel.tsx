@@ -140,17 +140,25 @@ function AddMember({ teamId }: { teamId: string }) {
     }),
   );
   return (
-    <InlineForm
-      submitLabel="Add"
-      onSubmit={() => add.mutate({ teamId, email, role })}
-      loading={add.isPending}
-      error={add.error}
-      errorMt="xs"
-      mt="md"
-    >
-      <TextInput label="Add member by email" value={email} onChange={setEmail} />
-      <RoleSelect label="Role" value={role} onChange={setRole} />
-    </InlineForm>
+    <>
+      <InlineForm
+        submitLabel="Add"
+        onSubmit={() => add.mutate({ teamId, email, role })}
+        loading={add.isPending}
+        error={add.error}
+        errorMt="xs"
+        mt="md"
+      >
+        <TextInput label="Add member by email" value={email} onChange={setEmail} />
+        <RoleSelect label="Role" value={role} onChange={setRole} />
+      </InlineForm>
+      {/* The server answers alike for unknown addresses, so the list above is the proof. */}
+      {add.isSuccess && (
+        <Text c="dimmed" size="xs" mt="xs">
+          If that address has a Kiln account, it is now a member.
+        </Text>
+      )}
+    </>
   );
 }
 

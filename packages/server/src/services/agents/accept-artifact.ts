@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { ArtifactIntegrityError } from "@kiln/db/errors";
-import type { TAgentToServer } from "@kiln/protocol";
+import { ZFileName, type TAgentToServer } from "@kiln/protocol";
 import { AppError } from "../../app-error.ts";
 import type { ServerDeps } from "../../context.ts";
 import { findIngestTarget } from "../builds/find-ingest-target.ts";
@@ -35,6 +35,15 @@ export async function acceptArtifactUpload(
   uploaded: TUploadedHashes,
   upload: TArtifactUpload,
 ): Promise<{ storageKey: string; sizeBytes: number; sha256: string }> {
+  // The same rule ARTIFACT_READY's name follows; an over-long name would
+  // otherwise reach the store and fail there (ENAMETOOLONG) as a server error.
+  if (!ZFileName.safeParse(upload.fileName).success) {
+    throw new AppError(
+      "INVALID_INPUT",
+      "an artifact name is a plain file name of at most 255 characters",
+      "fileName",
+    );
+  }
   const build = await findIngestTarget(deps, upload.buildId, upload.agentId);
   if (build.deletedAt) throw new AppError("NOT_FOUND", `build #${build.number} was deleted`);
   const key = artifactStorageKey(upload.buildId, upload.fileName);

@@ -170,40 +170,41 @@ describeEachProvider("auth", (provider) => {
     s.advance(16 * MIN);
   });
 
-  it("rate-limits failures per email, then lets the right password in after the window", async () => {
+  it("backs off failures per email, doubling the wait, and a success clears it", async () => {
     await createUser(s.deps, null, {
       email: "ann@example.com",
       role: "user",
       password: "ann's password",
     });
-    for (let i = 0; i < 5; i++) {
+    const annFrom = (ip: string, password: string) =>
+      s.caller(undefined, { ip }).auth.login({ email: "ann@example.com", password });
+    for (let i = 0; i < 3; i++) {
       // Different addresses: the email's own count trips.
-      await expect(
-        s
-          .caller(undefined, { ip: `10.0.0.${i}` })
-          .auth.login({ email: "ann@example.com", password: "guess " + i }),
-      ).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+      await expect(annFrom(`10.0.0.${i}`, "guess " + i)).rejects.toMatchObject({
+        code: "UNAUTHORIZED",
+      });
     }
-    const limited = s.caller(undefined, { ip: "10.0.1.1" }).auth.login({
-      email: "ann@example.com",
-      password: "ann's password",
-    });
-    await expect(limited).rejects.toMatchObject({
+    await expect(annFrom("10.0.1.1", "ann's password")).rejects.toMatchObject({
       code: "TOO_MANY_REQUESTS",
-      message: "too many failed sign-ins; try again in 15 minutes",
+      message: "too many failed sign-ins; try again in 1 second",
     });
-    s.advance(10 * MIN);
-    await expect(
-      s
-        .caller(undefined, { ip: "10.0.1.1" })
-        .auth.login({ email: "ann@example.com", password: "ann's password" }),
-    ).rejects.toMatchObject({ message: /try again in 5 minutes/ });
-    s.advance(5 * MIN);
-    const ok = await s.caller(undefined, { ip: "10.0.1.1" }).auth.login({
-      email: "ann@example.com",
-      password: "ann's password",
+    s.advance(1000);
+    await expect(annFrom("10.0.0.3", "guess 3")).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    // The wait doubles with each failure past the free ones.
+    await expect(annFrom("10.0.1.1", "ann's password")).rejects.toMatchObject({
+      message: /try again in 2 seconds/,
     });
+    s.advance(2000);
+    const ok = await annFrom("10.0.1.1", "ann's password");
     expect(ok.email).toBe("ann@example.com");
+    // The success cleared the account: three more failures cost no wait.
+    for (let i = 0; i < 3; i++) {
+      await expect(annFrom(`10.0.2.${i}`, "again " + i)).rejects.toMatchObject({
+        code: "UNAUTHORIZED",
+      });
+    }
+    s.advance(1000);
+    expect((await annFrom("10.0.1.1", "ann's password")).email).toBe("ann@example.com");
   });
 
   it("rate-limits failures per client address across emails", async () => {

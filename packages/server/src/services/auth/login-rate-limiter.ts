@@ -1,51 +1,79 @@
 /**
- * Failed sign-in counting, per email and per client address.
+ * Failed sign-in throttling with exponential backoff, per account and per
+ * client address, never a flat lockout:
+ * - an account gets a few free failures, then each further failure doubles
+ *   the wait before the next try (up to a cap); a successful sign-in clears
+ *   it. That protects a targeted account from guessing, whatever the address.
+ * - an address gets many more free failures before the same backoff starts,
+ *   so one attacker behind a shared proxy (or NAT) does not lock out the
+ *   other people behind it. Password spraying from one address is still slowed.
+ * Only failures count: a refused (throttled) attempt is not verified at all.
  *
  * In memory, per server process: enough for Kiln's usual single server, and
  * it needs no table or cleanup job. With several server processes each keeps
- * its own count, so an attacker gets at most `maxFailures` tries per process
- * and window: still a hard cap, just a multiple of it. A restart forgets the
- * counts; argon2's cost still bounds guessing speed.
+ * its own counts, so an attacker gets that many times the tries. A restart
+ * forgets the counts; argon2's cost still bounds guessing speed.
  */
 import type { ServerDeps } from "../../context.ts";
 
-export interface TLoginLimits {
-  /** Failures allowed within the window before sign-in is refused (default 5). */
-  maxFailures: number;
-  /** Sliding window, ms (default 15 minutes). */
-  windowMs: number;
-  /** Keys remembered at most; the oldest are dropped beyond this (default 10000). */
+export interface TBackoffLimits {
+  /** Failures that cost no wait; the one that reaches this number starts the backoff. */
+  freeFailures: number;
+  /** Wait after the `freeFailures`-th failure, ms; it doubles with each further one. */
+  baseDelayMs: number;
+  /** Longest wait, ms. */
+  maxDelayMs: number;
+  /** A key without a failure for this long is forgotten. */
+  forgetAfterMs: number;
+  /** Keys remembered at most; the least recently failing are dropped beyond this. */
   maxKeys: number;
 }
 
-export const DEFAULT_LOGIN_LIMITS: TLoginLimits = {
-  maxFailures: 5,
-  windowMs: 15 * 60_000,
+export interface TLoginLimits {
+  /** Per account (the normalised email, known or not). */
+  account: TBackoffLimits;
+  /** Per client address (see http/client-address.ts for how it is found). */
+  address: TBackoffLimits;
+}
+
+const BACKOFF = {
+  baseDelayMs: 1_000,
+  maxDelayMs: 15 * 60_000,
+  forgetAfterMs: 24 * 60 * 60_000,
   maxKeys: 10_000,
 };
 
-export class LoginRateLimiter {
+export const DEFAULT_LOGIN_LIMITS: TLoginLimits = {
+  account: { ...BACKOFF, freeFailures: 3 },
+  address: { ...BACKOFF, freeFailures: 100 },
+};
+
+interface TFailures {
+  count: number;
+  lastMs: number;
+}
+
+/** Backoff bookkeeping for one kind of key. */
+export class BackoffCounter {
   // Map iteration order is insertion order: re-inserting on every failure
   // keeps the least recently failing keys first, which is what gets evicted.
-  private readonly failures = new Map<string, number[]>();
+  private readonly failures = new Map<string, TFailures>();
 
-  constructor(private readonly limits: TLoginLimits = DEFAULT_LOGIN_LIMITS) {}
+  constructor(private readonly limits: TBackoffLimits) {}
 
   /** Milliseconds until `key` may try again; 0 when it may try now. */
   retryAfterMs(key: string, nowMs: number): number {
-    const recent = this.recent(key, nowMs);
-    if (recent.length < this.limits.maxFailures) return 0;
-    // The window frees one slot when the oldest counted failure ages out.
-    const oldest = recent[recent.length - this.limits.maxFailures]!;
-    return Math.max(1, oldest + this.limits.windowMs - nowMs);
+    const entry = this.current(key, nowMs);
+    if (!entry) return 0;
+    const wait = this.delayAfter(entry.count);
+    return Math.max(0, entry.lastMs + wait - nowMs);
   }
 
   /** Count a failed attempt for `key`. */
   recordFailure(key: string, nowMs: number): void {
-    const recent = this.recent(key, nowMs);
-    recent.push(nowMs);
+    const count = (this.current(key, nowMs)?.count ?? 0) + 1;
     this.failures.delete(key);
-    this.failures.set(key, recent.slice(-this.limits.maxFailures));
+    this.failures.set(key, { count, lastMs: nowMs });
     while (this.failures.size > this.limits.maxKeys) {
       const first = this.failures.keys().next().value;
       if (first === undefined) break;
@@ -53,17 +81,67 @@ export class LoginRateLimiter {
     }
   }
 
-  /** Forget `key`'s failures (after a successful sign-in). */
+  /** Forget `key`'s failures. */
   reset(key: string): void {
     this.failures.delete(key);
   }
 
-  private recent(key: string, nowMs: number): number[] {
-    const all = this.failures.get(key);
-    if (!all) return [];
-    const kept = all.filter((t) => t > nowMs - this.limits.windowMs);
-    if (kept.length === 0) this.failures.delete(key);
-    return kept;
+  /** The wait after `count` failures: none before the free ones are used, then base × 2^k up to the cap. */
+  private delayAfter(count: number): number {
+    const past = count - this.limits.freeFailures;
+    if (past < 0) return 0;
+    // Capped exponent: 2^40 × base is far past any sensible cap and stays exact.
+    const delay = this.limits.baseDelayMs * 2 ** Math.min(past, 40);
+    return Math.min(delay, this.limits.maxDelayMs);
+  }
+
+  private current(key: string, nowMs: number): TFailures | undefined {
+    const entry = this.failures.get(key);
+    if (entry && nowMs - entry.lastMs >= this.limits.forgetAfterMs) {
+      this.failures.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+}
+
+/** One sign-in attempt's keys. */
+export interface TSignInAttempt {
+  /** The normalised email tried. */
+  account: string;
+  /** The client's address, when the transport knows it. */
+  address?: string;
+}
+
+/** The sign-in throttle: the account's and the address's counters together. */
+export class LoginRateLimiter {
+  private readonly accounts: BackoffCounter;
+  private readonly addresses: BackoffCounter;
+
+  constructor(limits: TLoginLimits = DEFAULT_LOGIN_LIMITS) {
+    this.accounts = new BackoffCounter(limits.account);
+    this.addresses = new BackoffCounter(limits.address);
+  }
+
+  /** Milliseconds until this attempt may be made; 0 when it may be made now. */
+  retryAfterMs(attempt: TSignInAttempt, nowMs: number): number {
+    const account = this.accounts.retryAfterMs(attempt.account, nowMs);
+    const address = attempt.address ? this.addresses.retryAfterMs(attempt.address, nowMs) : 0;
+    return Math.max(account, address);
+  }
+
+  /** Count a failed attempt against its account and its address. */
+  recordFailure(attempt: TSignInAttempt, nowMs: number): void {
+    this.accounts.recordFailure(attempt.account, nowMs);
+    if (attempt.address) this.addresses.recordFailure(attempt.address, nowMs);
+  }
+
+  /**
+   * A successful sign-in clears its account's failures. The address keeps
+   * its count: one good password must not reset guesses at other accounts.
+   */
+  recordSuccess(attempt: TSignInAttempt): void {
+    this.accounts.reset(attempt.account);
   }
 }
 
@@ -71,9 +149,19 @@ export class LoginRateLimiter {
 // not share counts and ServerDeps needs no extra field.
 const limiters = new WeakMap<ServerDeps, LoginRateLimiter>();
 
-/** The sign-in limiter of this server. */
+/** The sign-in limiter of this server, with the configured limits. */
 export function loginLimiterFor(deps: ServerDeps): LoginRateLimiter {
   let limiter = limiters.get(deps);
-  if (!limiter) limiters.set(deps, (limiter = new LoginRateLimiter()));
+  if (!limiter) {
+    const freeForAddress = deps.config.signInFailuresPerAddress;
+    limiter = new LoginRateLimiter({
+      account: DEFAULT_LOGIN_LIMITS.account,
+      address: {
+        ...DEFAULT_LOGIN_LIMITS.address,
+        ...(freeForAddress !== undefined ? { freeFailures: freeForAddress } : {}),
+      },
+    });
+    limiters.set(deps, limiter);
+  }
   return limiter;
 }

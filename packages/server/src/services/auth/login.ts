@@ -26,7 +26,7 @@ import {
 export interface TLoginInput {
   email: string;
   password: string;
-  /** Client address, limited separately from the email. */
+  /** Client address (http/client-address.ts), throttled separately from the email. */
   ip?: string;
 }
 
@@ -47,16 +47,11 @@ export async function login(deps: ServerDeps, input: TLoginInput): Promise<TLogi
     throw new AppError("UNAUTHENTICATED", WRONG);
   }
   const limiter = loginLimiterFor(deps);
-  const keys = [`email:${email}`, ...(input.ip ? [`ip:${input.ip}`] : [])];
+  const attempt = { account: email, ...(input.ip ? { address: input.ip } : {}) };
   const now = deps.now().getTime();
-  const waitMs = Math.max(...keys.map((k) => limiter.retryAfterMs(k, now)));
-  if (waitMs > 0) {
-    const minutes = Math.ceil(waitMs / 60_000);
-    throw new AppError(
-      "RATE_LIMITED",
-      `too many failed sign-ins; try again in ${minutes} minute${minutes === 1 ? "" : "s"}`,
-    );
-  }
+  const waitMs = limiter.retryAfterMs(attempt, now);
+  if (waitMs > 0)
+    throw new AppError("RATE_LIMITED", `too many failed sign-ins; ${retryIn(waitMs)}`);
 
   const user = await deps.db.prisma.user.findUnique({ where: { email } });
   // Over-long passwords are refused without hashing megabytes, but only after
@@ -65,15 +60,13 @@ export async function login(deps: ServerDeps, input: TLoginInput): Promise<TLogi
     input.password.length <= MAX_PASSWORD_LENGTH &&
     (await verifyPassword(user?.passwordHash, input.password));
   if (!ok || !user) {
-    for (const k of keys) limiter.recordFailure(k, now);
+    limiter.recordFailure(attempt, now);
     deps.logger.info("sign-in failed", { email, ip: input.ip });
     throw new AppError("UNAUTHENTICATED", WRONG);
   }
   if (user.disabled) throw new AppError("FORBIDDEN", "this account is disabled");
 
-  // Only the email's count is cleared: a success from an address must not
-  // reset that address's count for guesses at other accounts.
-  limiter.reset(keys[0]!);
+  limiter.recordSuccess(attempt);
   await deps.db.prisma.session.deleteMany({
     where: { userId: user.id, expiresAt: { lte: deps.now() } },
   });
@@ -88,6 +81,16 @@ export async function login(deps: ServerDeps, input: TLoginInput): Promise<TLogi
     },
     session: { token: session.token, expiresAt: session.expiresAt },
   };
+}
+
+/** "try again in 4 seconds" / "… in 2 minutes". */
+function retryIn(waitMs: number): string {
+  if (waitMs < 60_000) {
+    const seconds = Math.ceil(waitMs / 1000);
+    return `try again in ${seconds} second${seconds === 1 ? "" : "s"}`;
+  }
+  const minutes = Math.ceil(waitMs / 60_000);
+  return `try again in ${minutes} minute${minutes === 1 ? "" : "s"}`;
 }
 
 /** End the actor's current session (a no-op for API tokens, which are revoked instead). */

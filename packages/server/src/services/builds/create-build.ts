@@ -10,18 +10,15 @@ import { resolveBuildElements } from "./resolve-build-elements.ts";
 import {
   ZAgentLabels,
   ZBuildEnvVar,
-  ZResolvedElement,
   ZStoredBuildRequest,
   type TResolvedElement,
   type TStoredBuildRequest,
 } from "./stored-request.ts";
 
 export const ZCreateBuildInput = z.union([
-  z.object({
-    recipeVersionId: z.string().min(1),
-    /** Already resolved by the caller (e.g. the recipe editor's validation); resolved here when absent. */
-    resolvedElements: z.array(ZResolvedElement).optional(),
-  }),
+  // The server always resolves the elements itself: what the build page shows
+  // as the build's elements must be what the agent will run, never the caller's claim.
+  z.object({ recipeVersionId: z.string().min(1) }),
   z.object({
     /** Ad-hoc build owned by this team, over Kiln's built-in catalog. */
     teamId: z.string().min(1),
@@ -70,12 +67,10 @@ export async function createBuild(
       ),
       agentLabels,
     });
-    const resolved =
-      input.resolvedElements ??
-      (await resolveBuildElements(deps, {
-        ...request,
-        catalogVersionIds: rv.catalogs.map((c) => c.catalogVersionId),
-      }));
+    const resolved = await resolveBuildElements(deps, {
+      ...request,
+      catalogVersionIds: rv.catalogs.map((c) => c.catalogVersionId),
+    });
     return insertBuild(deps, actor, {
       request,
       resolved,

@@ -113,6 +113,11 @@ export async function extractTarSafely(opts: TExtractTarOptions): Promise<TExtra
       }
       case "2": {
         const target = entry.linkname;
+        if (Buffer.byteLength(target) > MAX_ENTRY_PATH_BYTES) {
+          throw reject(
+            `symlink '${entry.name}' has a target longer than ${MAX_ENTRY_PATH_BYTES} bytes`,
+          );
+        }
         if (!target || target.includes("\0") || path.posix.isAbsolute(target)) {
           throw reject(`symlink '${entry.name}' -> '${target}' points outside the tree`);
         }
@@ -152,11 +157,36 @@ export async function extractTarSafely(opts: TExtractTarOptions): Promise<TExtra
   return { entries, bytes, archiveBytes };
 }
 
-/** Splits an entry path, refusing absolute paths and any `..` segment. */
+/**
+ * Longest entry path, in bytes. Far below PATH_MAX (4096 on Linux) once the
+ * extraction directory is in front, so the filesystem never answers
+ * ENAMETOOLONG: an over-long name is the archive's fault, refused by name.
+ */
+export const MAX_ENTRY_PATH_BYTES = 1024;
+/** Longest single path segment (file or directory name), in bytes: NAME_MAX on Linux. */
+export const MAX_ENTRY_NAME_BYTES = 255;
+/** Deepest nesting of an entry. */
+export const MAX_ENTRY_DEPTH = 64;
+
+/** Splits an entry path, refusing absolute paths, any `..` segment and over-long names. */
 function checkEntryPath(name: string, reject: (msg: string) => AppError): string[] {
+  if (Buffer.byteLength(name) > MAX_ENTRY_PATH_BYTES) {
+    throw reject(`entry '${shorten(name)}' has a path longer than ${MAX_ENTRY_PATH_BYTES} bytes`);
+  }
   if (name.includes("\0")) throw reject(`entry '${name}' has a NUL in its name`);
   if (name.startsWith("/")) throw reject(`entry '${name}' is an absolute path`);
   const segs = name.split("/").filter((s) => s !== "" && s !== ".");
   if (segs.includes("..")) throw reject(`entry '${name}' escapes the tree`);
+  if (segs.length > MAX_ENTRY_DEPTH) {
+    throw reject(`entry '${shorten(name)}' is nested deeper than ${MAX_ENTRY_DEPTH} levels`);
+  }
+  if (segs.some((seg) => Buffer.byteLength(seg) > MAX_ENTRY_NAME_BYTES)) {
+    throw reject(`entry '${shorten(name)}' has a name longer than ${MAX_ENTRY_NAME_BYTES} bytes`);
+  }
   return segs;
+}
+
+/** An over-long name, cut for an error message. */
+function shorten(name: string): string {
+  return name.length > 80 ? `${name.slice(0, 80)}…` : name;
 }

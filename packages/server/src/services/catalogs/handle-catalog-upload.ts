@@ -17,6 +17,7 @@
  */
 import { AppError, HTTP_STATUS } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
+import { requireWriteScope } from "../tokens/api-token-view.ts";
 import { catalogLimits } from "./catalog-limits.ts";
 import {
   authorizeCatalogImport,
@@ -37,9 +38,7 @@ export async function handleCatalogUpload(
       return json(405, { error: { code: "INVALID_INPUT", message: "use POST" } });
     }
     if (!actor) throw new AppError("UNAUTHENTICATED", "sign in first");
-    if (actor.scopes && !actor.scopes.includes("write") && !actor.scopes.includes("admin")) {
-      throw new AppError("FORBIDDEN", "this API token may only read");
-    }
+    requireWriteScope(actor);
     const max = catalogLimits(deps.config).maxArchiveBytes;
     const length = Number(request.headers.get("content-length") ?? NaN);
     const type = request.headers.get("content-type") ?? "";

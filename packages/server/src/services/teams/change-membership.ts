@@ -56,7 +56,10 @@ export async function addTeamMember(
     throw new AppError("NOT_FOUND", "team not found", "teamId");
   }
   const user = await prisma.user.findUnique({ where: { email }, select: { id: true } });
-  if (!user) throw new AppError("NOT_FOUND", `no user has the email ${email}`, "email");
+  // An unknown address gets the same answer as a known one: adding members
+  // must not tell anyone with a team of their own which emails have accounts.
+  // Whoever may add members sees the members list, so nothing is hidden from them.
+  if (!user) return;
   const existing = await prisma.membership.findUnique({
     where: { userId_teamId: { userId: user.id, teamId: input.teamId } },
   });

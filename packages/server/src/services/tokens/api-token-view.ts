@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { AppError } from "../../app-error.ts";
+import type { Actor } from "../../context.ts";
 
 /**
  * `read`: queries only. `write`: mutations too. `admin`: also what the
  * user's administrator role allows (without it an admin's token acts as a
- * plain user).
+ * plain user); it grants no mutation by itself, so an administrator's
+ * `read,admin` token may see everything and change nothing.
  */
 export const API_TOKEN_SCOPES = ["read", "write", "admin"] as const;
 export const ZApiTokenScope = z.enum(API_TOKEN_SCOPES);
@@ -81,4 +83,14 @@ export function parseScopes(raw: string | readonly string[], field = "scopes"): 
     }
   }
   return API_TOKEN_SCOPES.filter((s) => words.includes(s));
+}
+
+/**
+ * Refuses a change made with an API token that lacks the `write` scope.
+ * Sessions (no scopes) pass: what they may change is the services' business.
+ */
+export function requireWriteScope(actor: Pick<Actor, "scopes">): void {
+  if (actor.scopes && !actor.scopes.includes("write")) {
+    throw new AppError("FORBIDDEN", "this API token may only read");
+  }
 }
