@@ -31,29 +31,22 @@ export function createSecretMasker(values: readonly string[]): SecretMasker {
 /** The forms of every value worth searching for, deduplicated, longest first. */
 export function secretForms(values: readonly string[]): string[] {
   const forms = new Set<string>();
+  const add = (form: string) => {
+    if (form.length >= MIN_SECRET_LENGTH) forms.add(form);
+  };
   for (const value of values) {
     if (value.length < MIN_SECRET_LENGTH) continue;
-    for (const text of textForms(value)) {
-      if (text.length < MIN_SECRET_LENGTH) continue;
-      forms.add(text);
-      for (const encoded of encodedForms(text)) {
-        if (encoded.length >= MIN_SECRET_LENGTH) forms.add(encoded);
-      }
+    const normalised = value.replace(/\r\n/g, "\n");
+    for (const whole of new Set([value, normalised, normalised.replace(/\n/g, "\r\n")])) {
+      add(whole);
+      add(JSON.stringify(whole).slice(1, -1));
+      // Encodings of the whole value only: one per line would multiply the forms of a long key.
+      encodedForms(whole).forEach(add);
     }
+    // Build output is read line by line: each line of a key or certificate on its own.
+    if (normalised.includes("\n")) normalised.split("\n").forEach((line) => add(line.trim()));
   }
   return [...forms].sort((left, right) => right.length - left.length);
-}
-
-/** The value, its CRLF and JSON-escaped spellings, and each of its lines. */
-function textForms(value: string): string[] {
-  const forms = [value, JSON.stringify(value).slice(1, -1)];
-  const normalised = value.replace(/\r\n/g, "\n");
-  if (normalised.includes("\n")) {
-    forms.push(normalised, normalised.replace(/\n/g, "\r\n"));
-    // Build output is read line by line: each line of a key or certificate on its own.
-    for (const line of normalised.split("\n")) forms.push(line.trim());
-  }
-  return forms;
 }
 
 /** Base64 (three alignments, two alphabets) and URL encodings of one text form. */
@@ -144,9 +137,12 @@ export class SecretStreamMasker {
   private partialAtEnd(raw: Buffer): number {
     let best = 0;
     for (const pattern of this.patterns) {
-      for (let length = Math.min(pattern.length - 1, raw.length); length > best; length--) {
-        if (raw.subarray(raw.length - length).equals(pattern.subarray(0, length))) {
-          best = length;
+      // Candidates start where the pattern's first byte does; the earliest is the longest.
+      const first = pattern[0]!;
+      let at = raw.indexOf(first, Math.max(0, raw.length - pattern.length + 1));
+      for (; at >= 0 && raw.length - at > best; at = raw.indexOf(first, at + 1)) {
+        if (raw.subarray(at).equals(pattern.subarray(0, raw.length - at))) {
+          best = raw.length - at;
           break;
         }
       }
