@@ -11,6 +11,7 @@ import { findHostProblems, BASE_TOOLS } from "@kiln/engine/pipeline/host/preflig
 import { createRootBuildHost } from "@kiln/engine/pipeline/root-build-host";
 import { runBuild } from "@kiln/engine/pipeline/run-build";
 import { imageBaseName } from "@kiln/contracts/build-request";
+import { createSecretMasker } from "@kiln/contracts/secret-masker";
 import type { BuildExecutor, BuildOutcome } from "./build-executor.ts";
 
 export interface EngineExecutorOptions {
@@ -51,8 +52,9 @@ export function createEngineExecutor(o: EngineExecutorOptions): BuildExecutor {
         job.writeLog(`kiln: ${message}\n`);
         return { status: "errored", error: { code: "CATALOG_FETCH", message } };
       }
-      const secrets = assign.env.filter((e) => e.secret && e.value.length >= 4).map((e) => e.value);
-      const mask = (line: string) => secrets.reduce((l, s) => l.split(s).join("***"), line);
+      const secrets = assign.env.filter((entry) => entry.secret);
+      // Masked before anything leaves the host; the server masks again at ingest.
+      const masker = createSecretMasker(secrets.map((entry) => entry.value));
       const env: Record<string, string | undefined> = { ...o.hostEnv };
       for (const e of assign.env) env[e.name] = e.value;
       const tmpDir = path.join(job.workDir, "tmp");
@@ -63,6 +65,7 @@ export function createEngineExecutor(o: EngineExecutorOptions): BuildExecutor {
         // Catalog versions first (earliest wins), the agent's own path (built-in last) after.
         elementsPath: [...catalogDirs, ...o.elementsPath],
         env,
+        secretNames: secrets.map((entry) => entry.name),
         args: ["kiln", "agent", `build#${assign.number}`],
         cwd: job.workDir,
         tmpDir,
@@ -71,9 +74,11 @@ export function createEngineExecutor(o: EngineExecutorOptions): BuildExecutor {
         buildId: job.buildId,
         signal: job.signal,
         logger: job.logger,
-        emit: (event) => {
+        emit: (raw) => {
+          // An artifact's path is the file the job runner uploads: the engine's, never a secret.
+          const event = raw.type === "artifact" ? raw : masker.maskStrings(raw);
           if (event.type === "log") {
-            job.writeLog(`${mask(event.line)}\n`);
+            job.writeLog(`${event.line}\n`);
             return;
           }
           if (event.type === "build.finished") failure = event.error;

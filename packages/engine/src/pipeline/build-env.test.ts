@@ -97,6 +97,26 @@ describe("build environment: DIB's runtime contract", () => {
     expect(base({}, 0, old).DIB_ENV).not.toMatch(/SECURITY_SUBPATH/);
   });
 
+  it("secrets reach hooks but not DIB_ENV, which the manifests element writes into the image", () => {
+    const env = baseBuildEnv({
+      userEnv: { PATH: "/usr/bin:/bin", DIB_RELEASE: "noble", DIB_REPO_TOKEN: "s3cret-value" },
+      secretNames: ["DIB_REPO_TOKEN"],
+      dirs: { buildDir: "/b", imageDir: "/i", hooksPath: "/b/hooks", mountPath: "/b/mnt" },
+      elements,
+      elementsPath: ["/els"],
+      imageName: "img",
+      arch: "amd64",
+      debugTrace: 0,
+      imageCache,
+      args: [],
+    });
+    expect(env.DIB_ENV).toBe('declare -x DIB_RELEASE="noble"');
+    expect(inHook(phaseEnv(env, "install.d", elements), 'echo "$DIB_REPO_TOKEN"')).toBe(
+      "s3cret-value\n",
+    );
+    expect(base({ DIB_REPO_TOKEN: "s3cret-value" }).DIB_ENV).toContain("s3cret-value");
+  });
+
   it("DIB_DEBUG_TRACE starts from the caller's value and counts one per -x", () => {
     expect(base().DIB_DEBUG_TRACE).toBe("0");
     expect(base({}, 2).DIB_DEBUG_TRACE).toBe("2");

@@ -31,6 +31,8 @@ export interface BuildPaths {
 export interface BaseEnvOptions {
   /** The caller's environment: passed through as DIB passes its own. */
   userEnv: Record<string, string | undefined>;
+  /** Variables of `userEnv` holding secrets: hooks get them, DIB_ENV does not. */
+  secretNames?: readonly string[];
   dirs: BuildPaths;
   elements: ElementRef[];
   elementsPath: string[];
@@ -78,7 +80,7 @@ export function baseBuildEnv(o: BaseEnvOptions): Record<string, string> {
     DIB_LOCKFILES: env.DIB_LOCKFILES || path.join(o.imageCache, "lockfiles"),
     DIB_OFFLINE: env.DIB_OFFLINE ?? "",
     DIB_ARGS: o.args.join(" "),
-    DIB_ENV: declareDibVars(o.userEnv),
+    DIB_ENV: declareDibVars(o.userEnv, o.secretNames),
     // The runtime contract of DIB's elements: its shell libraries, the
     // Python its tools run with, and `die` as an exported function.
     _LIB: libDir,
@@ -147,10 +149,17 @@ function elementArrayFunction(elements: ElementRef[]): string {
   return `() {  ${echo.trim()}\n}`;
 }
 
-/** `declare -p` of every DIB_* variable, as DIB captures DIB_ENV at start. */
-export function declareDibVars(env: Record<string, string | undefined>): string {
+/**
+ * `declare -p` of every DIB_* variable, as DIB captures DIB_ENV at start,
+ * except secrets: DIB_ENV is written into the image and next to it.
+ */
+export function declareDibVars(
+  env: Record<string, string | undefined>,
+  secretNames: readonly string[] = [],
+): string {
+  const secrets = new Set(secretNames);
   return Object.keys(env)
-    .filter((k) => k.startsWith("DIB_") && env[k] !== undefined)
+    .filter((k) => k.startsWith("DIB_") && env[k] !== undefined && !secrets.has(k))
     .sort()
     .map((k) => `declare -x ${k}="${(env[k] as string).replace(/(["\\$`])/g, "\\$1")}"`)
     .join("\n");

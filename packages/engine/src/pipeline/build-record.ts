@@ -6,13 +6,13 @@ import { listDebianPackages } from "./build-steps.ts";
 import type { CommandRunner } from "./host/types.ts";
 import type { RunBuildOptions } from "./run-build.ts";
 
-/** Variables whose values must never be written to the record. */
-const SECRET = /(PASSWORD|TOKEN|SECRET|_KEY$|PRIVATE)/i;
+/** Variables whose values are never written to the record, besides those named secret. */
+const SECRET_LOOKING = /(PASSWORD|TOKEN|SECRET|_KEY$|PRIVATE)/i;
 
 /**
  * Write `<image name>.d/` next to the image: the installed packages with
  * versions (JSON), the element list, and the build's arguments and
- * environment (DIB_* and the like; secret-looking values redacted).
+ * environment (DIB_* and the like; secrets and secret-looking values redacted).
  * Returns the directory.
  */
 export async function writeBuildRecord(record: {
@@ -38,6 +38,8 @@ export async function writeBuildRecord(record: {
     path.join(dir, "element-manifest"),
     record.plan.elements.map((element) => element.name).join("\n") + "\n",
   );
+  const secrets = new Set(record.options.secretNames ?? []);
+  const redact = (key: string) => secrets.has(key) || SECRET_LOOKING.test(key);
   const env = Object.fromEntries(
     Object.entries(record.options.env)
       .filter(
@@ -46,7 +48,7 @@ export async function writeBuildRecord(record: {
           (key.startsWith("DIB_") || key === "ELEMENTS_PATH" || key === "ARCH"),
       )
       .sort(([left], [right]) => (left < right ? -1 : 1))
-      .map(([key, value]) => [key, SECRET.test(key) ? "<redacted>" : value]),
+      .map(([key, value]) => [key, redact(key) ? "<redacted>" : value]),
   );
   fs.writeFileSync(
     path.join(dir, "build.json"),

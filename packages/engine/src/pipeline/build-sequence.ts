@@ -86,6 +86,7 @@ function configureBuild(context: BuildContext): BuildSetup {
   const rootFsType = configPlan.getval.rootFsType ?? fsType;
   const env = baseBuildEnv({
     userEnv,
+    secretNames: options.secretNames,
     dirs: paths,
     elements: plan.elements,
     elementsPath: options.elementsPath,

@@ -25,6 +25,12 @@ export interface RunBuildOptions {
   elementsPath: string[];
   /** The caller's environment (DIB_* and the rest), passed through to hooks. */
   env: Record<string, string | undefined>;
+  /**
+   * Names in `env` whose values are secrets: hooks get them like any other
+   * variable, but they are left out of DIB_ENV (which the manifests element
+   * writes into the image) and redacted in the build record.
+   */
+  secretNames?: readonly string[];
   /** The command line, for DIB_ARGS and the build record. */
   args: string[];
   /** Directory outputs are relative to and host hooks run in. */

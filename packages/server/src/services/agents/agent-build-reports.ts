@@ -10,6 +10,7 @@ import type { ServerDeps } from "../../context.ts";
 import { appendLogChunk } from "../builds/append-log-chunk.ts";
 import { isTerminal } from "@kiln/contracts/build-status";
 import { finishBuild, startBuild } from "../builds/build-transitions.ts";
+import { buildMasker, forgetBuildSecrets } from "../builds/build-secret-masks.ts";
 import { recordBuildEvent } from "../builds/record-build-event.ts";
 import type { StreamPositions } from "../builds/stream-positions.ts";
 
@@ -68,8 +69,10 @@ export async function acceptBuildFinished(
   const events = await positions.last("event", buildId);
   if ((finished.lastLogSeq ?? -1) > (log ?? -1) || (finished.lastEventSeq ?? -1) > (events ?? -1))
     return "wait";
-  await finishBuild(deps, finished);
+  // The failure message is text an agent sent, like an event's.
+  await finishBuild(deps, (await buildMasker(deps, buildId, agentId)).text.maskStrings(finished));
   positions.forget(buildId);
+  forgetBuildSecrets(deps, buildId);
   return "ack";
 }
 

@@ -6,6 +6,7 @@ import type { TServerToAgent } from "@kiln/protocol";
 import { ZBuildRequest } from "@kiln/contracts/build-request";
 import type { ServerDeps } from "../../context.ts";
 import { errorUnassignable } from "../builds/build-transitions.ts";
+import { rememberBuildSecrets } from "../builds/build-secret-masks.ts";
 import { parseResolvedElements, parseStoredRequest } from "../builds/stored-request.ts";
 import { getRecipeVersionForBuild } from "../recipes/find-recipes.ts";
 
@@ -27,7 +28,11 @@ export async function prepareAssignment(
   const build = await deps.db.prisma.build.findUnique({ where: { id: buildId } });
   if (!build || build.agentId !== agentId || build.status !== "ASSIGNED") return null;
   try {
-    return await assignmentFor(deps, build);
+    const assign = await assignmentFor(deps, build);
+    const secrets = assign.env.filter((entry) => entry.secret).map((entry) => entry.value);
+    // Ingest masks this build's reports with the values decrypted here.
+    rememberBuildSecrets(deps, { id: buildId, agentId }, secrets);
+    return assign;
   } catch (err) {
     await errorUnassignable(deps, buildId, String((err as Error)?.message ?? err));
     return null;

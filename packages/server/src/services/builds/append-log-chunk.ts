@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AppError } from "../../app-error.ts";
 import type { ServerDeps } from "../../context.ts";
 import { MAX_LOG_CHUNK_BYTES } from "@kiln/protocol/limits";
+import { buildMasker } from "./build-secret-masks.ts";
 import { writeLogChunk } from "./log-write-batch.ts";
 
 export const ZLogChunk = z.object({
@@ -23,7 +24,9 @@ export type TLogChunkInput = z.infer<typeof ZLogChunk>;
  * is a no-op (`stored: false`), so agents can resend from their last
  * acknowledged seq after a reconnect. New chunks are published on
  * `build:<id>` as `{kind:"log", seq, offset, data}` once committed. Chunks
- * arriving together are written in one batch (`log-write-batch.ts`).
+ * arriving together are written in one batch (`log-write-batch.ts`). The
+ * build's secrets are masked first, keeping the chunk's length
+ * (`build-secret-masks.ts`).
  */
 export async function appendLogChunk(
   deps: ServerDeps,
@@ -36,5 +39,7 @@ export async function appendLogChunk(
       `log chunk: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`,
     );
   }
-  return writeLogChunk(deps, parsed.data);
+  const chunk = parsed.data;
+  const masker = await buildMasker(deps, chunk.buildId, chunk.agentId);
+  return writeLogChunk(deps, { ...chunk, data: masker.log.mask(chunk.offset, chunk.data) });
 }

@@ -5,6 +5,7 @@ import type { ServerDeps } from "../../context.ts";
 import { TERMINAL_STATUSES, type TBuildStatus } from "@kiln/contracts/build-status";
 import { finishedColumns } from "./build-transitions.ts";
 import { buildTopic } from "./build-topics.ts";
+import { buildMasker } from "./build-secret-masks.ts";
 import { findIngestTarget } from "./find-ingest-target.ts";
 import { publishBuildChange } from "./publish-build-change.ts";
 import { parseStoredJson } from "../stored-json.ts";
@@ -26,20 +27,22 @@ export interface TRecordEventResult {
  * whose build ends with its BUILD_FINISHED message, once its artifacts are
  * uploaded (a build is not SUCCEEDED before its images are). Idempotent by
  * `(buildId, seq)`. Published on `build:<id>` as `{kind:"event", seq, event}`.
+ * The build's secrets are masked in every text of the event first.
  */
 export async function recordBuildEvent(
   deps: ServerDeps,
   buildId: string,
   seq: number,
-  event: TBuildEvent,
+  reported: TBuildEvent,
   opts: { agentId?: string } = {},
 ): Promise<TRecordEventResult> {
   if (!Number.isInteger(seq) || seq < 0)
     throw new AppError("INVALID_INPUT", `event seq must be a whole number ≥ 0 (got ${seq})`, "seq");
-  if (!event || typeof event.type !== "string" || typeof event.t !== "number") {
+  if (!reported || typeof reported.type !== "string" || typeof reported.t !== "number") {
     throw new AppError("INVALID_INPUT", `event ${seq}: needs a type and a time`, "event");
   }
   const build = await findIngestTarget(deps, buildId, opts.agentId);
+  const event = (await buildMasker(deps, buildId, opts.agentId)).text.maskStrings(reported);
   let changed = false;
   try {
     changed = await deps.db.prisma.$transaction(async (tx) => {
