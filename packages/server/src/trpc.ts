@@ -5,6 +5,8 @@ import type { Actor, RequestContext } from "./context.ts";
 
 const t = initTRPC.context<RequestContext>().create({
   transformer: superjson,
+  // Subscriptions ping well within the server's idle timeout (http/http-settings.ts).
+  sse: { ping: { enabled: true, intervalMs: 30_000 } },
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     return {

@@ -27,6 +27,16 @@ export function createServerDeps(
     keepBuildsDefault: env.KILN_KEEP_BUILDS,
     maxCatalogBytes: env.KILN_MAX_CATALOG_MB * 1024 * 1024,
     publicUrl: env.publicUrl,
+    publicUrlConfigured: env.KILN_PUBLIC_URL !== undefined,
+    http: {
+      maxBodyBytes: env.KILN_MAX_BODY_KB * 1024,
+      maxBatchSize: env.KILN_TRPC_MAX_BATCH,
+      headersTimeoutMs: env.KILN_HEADERS_TIMEOUT_S * 1000,
+      requestTimeoutMs: env.KILN_REQUEST_TIMEOUT_S * 1000,
+      keepAliveTimeoutMs: env.KILN_KEEPALIVE_TIMEOUT_S * 1000,
+      idleTimeoutMs: env.KILN_IDLE_TIMEOUT_S * 1000,
+    },
+    sessionMaxLifetimeMs: env.KILN_SESSION_MAX_DAYS * 24 * 60 * 60_000,
     secretKey,
     catalogCacheDir: path.join(env.dataDir, "catalog-cache"),
   };

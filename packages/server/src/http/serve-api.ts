@@ -11,6 +11,14 @@ import { handleApi } from "./handle-api.ts";
 import { sendFetchResponse, toFetchRequest } from "./http-bridge.ts";
 
 export { handleApi } from "./handle-api.ts";
+export {
+  applyIdleTimeout,
+  DEFAULT_HTTP_SETTINGS,
+  httpServerOptions,
+  type THttpSettings,
+} from "./http-settings.ts";
+export { CSRF_HEADER } from "./request-guards.ts";
+export { applySecurityHeaders } from "./security-headers.ts";
 
 /** Whether a request path belongs to `/api` (the rest is the host's: pages, assets). */
 export function isApiPath(pathname: string): boolean {
@@ -21,7 +29,11 @@ export function isApiPath(pathname: string): boolean {
 export function serveApi(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): void {
   const request = toFetchRequest(req, `http://${req.headers.host ?? "localhost"}`, res);
   handleApi(deps, request, req.socket.remoteAddress)
-    .then((response) => sendFetchResponse(res, response))
+    .then((response) => {
+      // Refused for its size: close the connection rather than read the rest of the body.
+      if (response.status === 413) res.setHeader("connection", "close");
+      return sendFetchResponse(res, response);
+    })
     .catch((err: unknown) => {
       deps.logger.error("API request failed", { path: req.url?.split("?")[0], err: String(err) });
       if (!res.headersSent) res.writeHead(500);

@@ -19,6 +19,22 @@ describe("LoginRateLimiter", () => {
     expect(l.retryAfterMs("k", 300)).toBe(0);
   });
 
+  it("counts an attempt when taking it, before its outcome is known", () => {
+    const limiter = new LoginRateLimiter(limits);
+    const keys = ["email:a", "ip:1"];
+    // Three attempts in flight at once use up the allowance; the fourth waits.
+    expect([0, 1, 2].map((at) => limiter.takeAttempt(keys, at))).toEqual([0, 0, 0]);
+    expect(limiter.takeAttempt(keys, 3)).toBe(997);
+    // A refused attempt counts nothing: the wait does not grow.
+    expect(limiter.takeAttempt(keys, 4)).toBe(996);
+    // One of them succeeded: its count is forgiven for that key only.
+    limiter.forgive("ip:1", 1);
+    expect(limiter.retryAfterMs("ip:1", 5)).toBe(0);
+    expect(limiter.retryAfterMs("email:a", 5)).toBe(995);
+    expect(limiter.takeAttempt(["email:b", "ip:1"], 6)).toBe(0);
+    expect(limiter.takeAttempt(["email:c", "ip:1"], 7)).toBe(993);
+  });
+
   it("forgets the least recently failing keys beyond maxKeys", () => {
     const l = new LoginRateLimiter(limits);
     for (let i = 0; i < 3; i++) l.recordFailure("old", i);

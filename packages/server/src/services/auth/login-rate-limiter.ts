@@ -40,6 +40,29 @@ export class LoginRateLimiter {
     return Math.max(1, oldest + this.limits.windowMs - nowMs);
   }
 
+  /**
+   * Check and count in one step: when every key may try now, an attempt is
+   * counted for each before returning 0 (undo it with `forgive` once the
+   * attempt succeeds); otherwise nothing is counted and the wait is
+   * returned. Counting before the password is verified means concurrent
+   * attempts cannot all pass the check while none has failed yet.
+   */
+  takeAttempt(keys: readonly string[], nowMs: number): number {
+    const waitMs = Math.max(0, ...keys.map((key) => this.retryAfterMs(key, nowMs)));
+    if (waitMs > 0) return waitMs;
+    for (const key of keys) this.recordFailure(key, nowMs);
+    return 0;
+  }
+
+  /** Uncount the attempt `takeAttempt` counted for `key` at `atMs` (it succeeded). */
+  forgive(key: string, atMs: number): void {
+    const recent = this.failures.get(key);
+    const index = recent?.lastIndexOf(atMs) ?? -1;
+    if (!recent || index < 0) return;
+    recent.splice(index, 1);
+    if (recent.length === 0) this.failures.delete(key);
+  }
+
   /** Count a failed attempt for `key`. */
   recordFailure(key: string, nowMs: number): void {
     const recent = this.recent(key, nowMs);
