@@ -70,6 +70,11 @@ export async function startDashboard(
     if (agentGateway.handleRequest(req, res)) return;
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
     if (isApiPath(pathname)) return serveApi(deps, req, res);
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      // Pages only read (the app has no server actions): refuse bodies unread.
+      res.writeHead(405, { allow: "GET, HEAD", connection: "close" }).end();
+      return;
+    }
     nextHandler(req, res).catch((err: unknown) => {
       logger.error("page request failed", { path: pathname, err: String(err) });
       if (!res.headersSent) res.writeHead(500);
