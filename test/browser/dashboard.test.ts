@@ -379,6 +379,7 @@ describe
       const queued = await deps.db.prisma.build.findFirstOrThrow({ where: { number: 1 } });
       const cancel = await page.request.post(`${server.url}/api/trpc/builds.cancel`, {
         data: { json: { buildId: queued.id } },
+        headers: { origin: server.url, "x-kiln-csrf": "1" },
       });
       expect(cancel.status()).toBe(200);
       await expect

@@ -102,6 +102,23 @@ export const ZDashboardEnv = z.object({
    * `off`: never (dedicated agents only). Why it did not start shows on the Agents page.
    */
   KILN_LOCAL_AGENT: z.enum(["auto", "off"]).default("auto"),
+  /**
+   * Largest request body of the API in KiB (tRPC and every /api route but
+   * catalog uploads, which KILN_MAX_CATALOG_MB caps). Over it: 413, the rest unread.
+   */
+  KILN_MAX_BODY_KB: z.coerce.number().int().min(16).default(1024),
+  /** Most procedures in one tRPC batch request (sign-in procedures are never batched). */
+  KILN_TRPC_MAX_BATCH: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Seconds a client has to send a request's headers (slow clients are cut). */
+  KILN_HEADERS_TIMEOUT_S: z.coerce.number().int().min(1).default(20),
+  /** Seconds a client has to send a whole request, body included (big catalog uploads). */
+  KILN_REQUEST_TIMEOUT_S: z.coerce.number().int().min(1).default(600),
+  /** Seconds an idle keep-alive connection stays open between requests. */
+  KILN_KEEPALIVE_TIMEOUT_S: z.coerce.number().int().min(1).default(5),
+  /** Seconds without any traffic after which a connection is closed. */
+  KILN_IDLE_TIMEOUT_S: z.coerce.number().int().min(10).default(120),
+  /** Days a browser session lasts at most from sign-in, however active (it also ends after 14 idle days). */
+  KILN_SESSION_MAX_DAYS: z.coerce.number().int().min(1).default(30),
   /** Skip the "is the Next build current?" check and use `.next` as it is (containers). */
   KILN_SKIP_NEXT_BUILD: z
     .enum(["0", "1", "true", "false"])

@@ -2,6 +2,7 @@ import type { Db } from "@kiln/db/client";
 import type { ArtifactStore } from "@kiln/db/artifact-store";
 import type { Logger } from "@kiln/contracts/logger";
 import type { EventBus } from "./event-bus.ts";
+import type { THttpSettings } from "./http/http-settings.ts";
 
 /** Server-wide configuration (from the app's env.ts; packages never read env). */
 export interface ServerConfig {
@@ -15,6 +16,16 @@ export interface ServerConfig {
   maxCatalogBytes: number;
   /** Public base URL of the server (for setup links and agent commands). */
   publicUrl: string;
+  /**
+   * Whether `publicUrl` was configured (KILN_PUBLIC_URL) rather than derived
+   * from the listening address: then it decides which Origin may send
+   * cookie-authenticated mutations, the cookie's Secure flag and HSTS.
+   */
+  publicUrlConfigured?: boolean;
+  /** Body caps, batch size and timeouts of the HTTP server (defaults in http/http-settings.ts). */
+  http?: Partial<THttpSettings>;
+  /** A session ends this long after sign-in however active it is, ms (default 30 days). */
+  sessionMaxLifetimeMs?: number;
   /** Key material for encrypting recipe secrets (KILN_SECRET_KEY or a generated key file). */
   secretKey?: string;
   /** Where catalog trees are unpacked for the engine (default: under the OS temp dir). */

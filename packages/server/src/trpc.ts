@@ -6,6 +6,8 @@ import { requireWriteScope } from "./services/tokens/api-token-view.ts";
 
 const t = initTRPC.context<RequestContext>().create({
   transformer: superjson,
+  // Subscriptions ping well within the server's idle timeout (http/http-settings.ts).
+  sse: { ping: { enabled: true, intervalMs: 30_000 } },
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     return {

@@ -19,8 +19,10 @@ export async function trpcMutate<T>(
   procedure: string,
   input: unknown,
 ): Promise<T> {
+  // The dashboard's own client sends its Origin and the CSRF header; the server refuses mutations without them.
   const res = await page.request.post(`${baseUrl}/api/trpc/${procedure}`, {
     data: { json: input },
+    headers: { origin: new URL(baseUrl).origin, "x-kiln-csrf": "1" },
   });
   return unwrap<T>(procedure, res);
 }

@@ -5,6 +5,7 @@ import "@mantine/notifications/styles.css";
 import "@xyflow/react/dist/style.css";
 import "./globals.css";
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 import { ColorSchemeScript, mantineHtmlProps } from "@mantine/core";
 import { Providers } from "./providers";
 
@@ -13,11 +14,22 @@ export const metadata: Metadata = {
   description: "Kiln: team image builds from DIB elements",
 };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+/**
+ * The server's Content Security Policy allows inline scripts only with the
+ * nonce it put in the request's policy header; reading it renders every page
+ * per request, so each gets its own.
+ */
+async function scriptNonce(): Promise<string | undefined> {
+  const policy = (await headers()).get("content-security-policy") ?? "";
+  return /'nonce-([^']+)'/.exec(policy)?.[1];
+}
+
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  const nonce = await scriptNonce();
   return (
     <html lang="en" {...mantineHtmlProps}>
       <head>
-        <ColorSchemeScript defaultColorScheme="light" />
+        <ColorSchemeScript defaultColorScheme="light" nonce={nonce} />
       </head>
       <body>
         <Providers>{children}</Providers>

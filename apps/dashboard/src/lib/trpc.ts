@@ -3,6 +3,7 @@ import { QueryClient } from "@tanstack/react-query";
 import {
   createTRPCClient,
   httpBatchLink,
+  httpLink,
   httpSubscriptionLink,
   splitLink,
   TRPCClientError,
@@ -17,14 +18,29 @@ export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
-/** One tRPC client per browser tab: batched queries, SSE subscriptions. */
+/**
+ * The header the server requires on cookie-authenticated mutations and
+ * uploads (packages/server/src/http/request-guards.ts): a cross-site form
+ * cannot send it.
+ */
+export const CSRF_HEADERS = { "x-kiln-csrf": "1" } as const;
+
+/**
+ * One tRPC client per browser tab: batched queries, SSE subscriptions. Sign-in
+ * procedures (`auth.*`) go one per request: the server refuses them batched.
+ */
 export function makeTrpcClient() {
+  const options = { url: "/api/trpc", transformer: superjson, headers: () => CSRF_HEADERS };
   return createTRPCClient<AppRouter>({
     links: [
       splitLink({
         condition: (op) => op.type === "subscription",
         true: httpSubscriptionLink({ url: "/api/trpc", transformer: superjson }),
-        false: httpBatchLink({ url: "/api/trpc", transformer: superjson, maxURLLength: 4000 }),
+        false: splitLink({
+          condition: (op) => op.path.startsWith("auth."),
+          true: httpLink(options),
+          false: httpBatchLink({ ...options, maxURLLength: 4000 }),
+        }),
       }),
     ],
   });

@@ -5,7 +5,13 @@ import next from "next";
 import { migrateDatabase } from "@kiln/db/migrate";
 import type { ServerDeps } from "@kiln/server/context";
 import { createAgentGateway } from "@kiln/server/gateway/create-agent-gateway";
-import { isApiPath, serveApi } from "@kiln/server/http";
+import {
+  applyIdleTimeout,
+  applySecurityHeaders,
+  httpServerOptions,
+  isApiPath,
+  serveApi,
+} from "@kiln/server/http";
 import { childProcessEnv, prepareProcessEnv, type TDashboardEnv } from "../env.ts";
 import type { TSecretKey } from "./load-secret-key.ts";
 import { bootstrapServer } from "./bootstrap.ts";
@@ -58,18 +64,26 @@ export async function startDashboard(
   const nextHandler = nextApp.getRequestHandler();
 
   const agentGateway = createAgentGateway(deps);
-  const server = createServer((req, res) => {
+  const server = createServer(httpServerOptions(deps.config), (req, res) => {
+    applySecurityHeaders(deps.config, req, res);
     // Agents' routes (register, artifact PUT, catalog GET) authenticate by agent secret, not session.
     if (agentGateway.handleRequest(req, res)) return;
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
     if (isApiPath(pathname)) return serveApi(deps, req, res);
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      // Pages only read (the app has no server actions): refuse bodies unread.
+      res.writeHead(405, { allow: "GET, HEAD", connection: "close" }).end();
+      return;
+    }
     nextHandler(req, res).catch((err: unknown) => {
       logger.error("page request failed", { path: pathname, err: String(err) });
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
   });
+  // Answers the agent socket and refuses every other upgrade (Next's own is for `next dev` only).
   agentGateway.attach(server);
+  applyIdleTimeout(server, deps.config);
   // Subscriptions are long-lived; keep-alive sockets should not pin shutdown.
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

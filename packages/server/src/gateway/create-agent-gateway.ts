@@ -108,8 +108,7 @@ export function createAgentGateway(
       server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         const pathname = (req.url ?? "/").split("?")[0];
         if (pathname !== AGENT_SOCKET_PATH) {
-          // Nobody else listens: do not leave the socket hanging.
-          if (server.listenerCount("upgrade") === 1) socket.destroy();
+          refuseUpgrade(socket);
           return;
         }
         socket.on("error", () => socket.destroy());
@@ -130,6 +129,20 @@ export function createAgentGateway(
       await Promise.all([...ending]);
     },
   };
+}
+
+/**
+ * Answers an upgrade nobody serves (every path but the agent socket: Kiln
+ * has no other WebSocket) and closes the socket, so a stray or hostile
+ * client cannot leave it half-open.
+ */
+function refuseUpgrade(socket: Duplex): void {
+  socket.on("error", () => socket.destroy());
+  socket.end(
+    "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain\r\n" +
+      "Content-Length: 22\r\n\r\nno WebSocket endpoint\n",
+    () => socket.destroy(),
+  );
 }
 
 /** How long a shutting-down server waits for an agent to answer its close frame. */

@@ -2,14 +2,26 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { AppError, HTTP_STATUS, toTRPCError } from "../app-error.ts";
 import type { RequestContext, ServerDeps } from "../context.ts";
 import { appRouter } from "../routers/app-router.ts";
+import { catalogLimits } from "../services/catalogs/catalog-limits.ts";
 import { handleCatalogUpload } from "../services/catalogs/handle-catalog-upload.ts";
 import { handleArtifactDownload, handleBuildLogDownload } from "./download-routes.ts";
 import { serializeCookie } from "./http-auth.ts";
 import { json } from "./http-bridge.ts";
+import { httpSettings } from "./http-settings.ts";
+import {
+  capBody,
+  checkCsrf,
+  checkDeclaredLength,
+  checkTrpcBatch,
+  readCappedBody,
+} from "./request-guards.ts";
 import { resolveRequestActor, type TCookieJar } from "./request-actor.ts";
 
 const ARTIFACT_PATH = /^\/api\/builds\/([A-Za-z0-9_-]+)\/artifacts\/([A-Za-z0-9_-]+)(?:\/[^/]*)?$/;
 const LOG_PATH = /^\/api\/builds\/([A-Za-z0-9_-]+)\/log$/;
+const UPLOAD_PATH = "/api/catalogs/upload";
+/** Multipart overhead allowed above the archive cap (boundaries, other fields). */
+const UPLOAD_SLACK = 64 * 1024;
 
 /**
  * Everything under /api except the agent gateway's routes: health, tRPC,
@@ -27,8 +39,13 @@ export async function handleApi(
     if (pathname === "/api/health") {
       return json(200, { ok: true, db: deps.db.provider, version: deps.config.version });
     }
-    if (pathname === "/api/trpc" || pathname.startsWith("/api/trpc/"))
-      return await handleTrpc(deps, req, ip);
+    const maxBytes = bodyLimit(deps, pathname);
+    checkDeclaredLength(req.headers, maxBytes);
+    checkCsrf(req, deps.config);
+    if (pathname === "/api/trpc" || pathname.startsWith("/api/trpc/")) {
+      checkTrpcBatch(url, httpSettings(deps.config).maxBatchSize);
+      return await handleTrpc(deps, await withCappedBody(req, maxBytes), ip);
+    }
 
     const cookies: TCookieJar = [];
     const actor = await resolveRequestActor(deps, req, cookies);
@@ -38,8 +55,8 @@ export async function handleApi(
         "sign in first (session cookie or Authorization: Bearer)",
       );
     // The catalogs service owns the upload protocol (streamed, capped).
-    if (pathname === "/api/catalogs/upload" && req.method === "POST")
-      return await handleCatalogUpload(deps, actor, req);
+    if (pathname === UPLOAD_PATH && req.method === "POST")
+      return await handleCatalogUpload(deps, actor, withStreamCap(req, maxBytes));
     const artifact = req.method === "GET" ? ARTIFACT_PATH.exec(pathname) : null;
     if (artifact) return await handleArtifactDownload(deps, actor, artifact[1]!, artifact[2]!);
     const log = req.method === "GET" ? LOG_PATH.exec(pathname) : null;
@@ -73,7 +90,7 @@ function handleTrpc(deps: ServerDeps, req: Request, ip: string | undefined): Pro
       const setCookie: RequestContext["setCookie"] = (name, value, options) => {
         const cookie = serializeCookie(name, value, {
           maxAgeSeconds: options.maxAgeSeconds,
-          secure: reachedOverHttps(req),
+          secure: reachedOverHttps(deps, req),
         });
         resHeaders.append("set-cookie", cookie);
       };
@@ -93,7 +110,41 @@ function handleTrpc(deps: ServerDeps, req: Request, ip: string | undefined): Pro
   });
 }
 
-/** Secure cookies only when the browser reached us over https (directly or via a proxy). */
-function reachedOverHttps(req: Request): boolean {
+/** Bytes a request to `pathname` may send: uploads their archive cap, the rest the API's. */
+function bodyLimit(deps: ServerDeps, pathname: string): number {
+  if (pathname === UPLOAD_PATH) return catalogLimits(deps.config).maxArchiveBytes + UPLOAD_SLACK;
+  return httpSettings(deps.config).maxBodyBytes;
+}
+
+/** The request with its (small) body read under the cap, so tRPC never sees more. */
+async function withCappedBody(req: Request, maxBytes: number): Promise<Request> {
+  if (req.method === "GET" || req.method === "HEAD") return req;
+  const body = await readCappedBody(req, maxBytes);
+  return new Request(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body,
+    signal: req.signal,
+  });
+}
+
+/** The request with its body streamed through a byte counter that fails past the cap. */
+function withStreamCap(req: Request, maxBytes: number): Request {
+  if (!req.body) return req;
+  return new Request(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body: capBody(req.body, maxBytes),
+    signal: req.signal,
+    duplex: "half",
+  } as RequestInit);
+}
+
+/**
+ * Secure cookies when the public URL is https, or when the browser reached
+ * us over https (directly or via a proxy).
+ */
+function reachedOverHttps(deps: ServerDeps, req: Request): boolean {
+  if (deps.config.publicUrlConfigured && deps.config.publicUrl.startsWith("https:")) return true;
   return new URL(req.url).protocol === "https:" || req.headers.get("x-forwarded-proto") === "https";
 }

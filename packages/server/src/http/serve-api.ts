@@ -12,6 +12,14 @@ import { handleApi } from "./handle-api.ts";
 import { sendFetchResponse, toFetchRequest } from "./http-bridge.ts";
 
 export { handleApi } from "./handle-api.ts";
+export {
+  applyIdleTimeout,
+  DEFAULT_HTTP_SETTINGS,
+  httpServerOptions,
+  type THttpSettings,
+} from "./http-settings.ts";
+export { CSRF_HEADER } from "./request-guards.ts";
+export { applySecurityHeaders } from "./security-headers.ts";
 
 /** Whether a request path belongs to `/api` (the rest is the host's: pages, assets). */
 export function isApiPath(pathname: string): boolean {
@@ -27,7 +35,11 @@ export function serveApi(deps: ServerDeps, req: IncomingMessage, res: ServerResp
     trustedProxiesOf(deps.config.trustedProxies),
   );
   handleApi(deps, request, client)
-    .then((response) => sendFetchResponse(res, response))
+    .then((response) => {
+      // Refused for its size: close the connection rather than read the rest of the body.
+      if (response.status === 413) res.setHeader("connection", "close");
+      return sendFetchResponse(res, response);
+    })
     .catch((err: unknown) => {
       deps.logger.error("API request failed", { path: req.url?.split("?")[0], err: String(err) });
       if (!res.headersSent) res.writeHead(500);

@@ -34,10 +34,16 @@ export const authRouter = router({
   me: authedProcedure.query(({ ctx }) => getMe(ctx.deps, ctx.actor)),
 
   changePassword: writeProcedure
-    .input(z.object({ currentPassword: ZPassword, newPassword: ZPassword }))
+    .input(
+      z.object({
+        currentPassword: ZPassword,
+        newPassword: ZPassword,
+        revokeApiTokens: z.boolean().optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
-      await changePassword(ctx.deps, ctx.actor, input);
-      return { ok: true as const };
+      const { revokedTokens } = await changePassword(ctx.deps, ctx.actor, input);
+      return { ok: true as const, revokedTokens };
     }),
 
   setupStatus: publicProcedure.query(({ ctx }) => getSetupStatus(ctx.deps)),

@@ -14,6 +14,8 @@ import {
   type AgentGateway,
   type TAgentGatewayOptions,
 } from "../gateway/create-agent-gateway.ts";
+import { applyIdleTimeout, httpServerOptions } from "../http/http-settings.ts";
+import { applySecurityHeaders } from "../http/security-headers.ts";
 import { startDispatcher, type TDispatcherOptions } from "../services/dispatch/start-dispatcher.ts";
 
 export interface TGatewayServerOptions {
@@ -40,12 +42,14 @@ export interface TGatewayServer {
 
 export async function startGatewayServer(o: TGatewayServerOptions): Promise<TGatewayServer> {
   const gateway = createAgentGateway(o.deps, o.gateway);
-  const server = createServer((req, res) => {
+  const server = createServer(httpServerOptions(o.deps.config), (req, res) => {
+    applySecurityHeaders(o.deps.config, req, res);
     if (gateway.handleRequest(req, res)) return;
     if (o.fallback) o.fallback(req, res);
     else res.writeHead(404).end();
   });
   gateway.attach(server);
+  applyIdleTimeout(server, o.deps.config);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(o.port ?? 0, "127.0.0.1", resolve);

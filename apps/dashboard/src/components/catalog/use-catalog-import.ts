@@ -1,6 +1,6 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useTRPC } from "@/lib/trpc";
+import { CSRF_HEADERS, useTRPC } from "@/lib/trpc";
 
 export type TUploadResult = {
   catalogId: string;
@@ -27,6 +27,7 @@ async function uploadArchive(params: Record<string, string>, file: File): Promis
   const res = await fetch(`/api/catalogs/upload?${qs}`, {
     method: "POST",
     headers: {
+      ...CSRF_HEADERS,
       "content-type": file.name.endsWith(".tar") ? "application/x-tar" : "application/gzip",
     },
     body: file,

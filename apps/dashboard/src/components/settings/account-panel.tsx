@@ -1,5 +1,5 @@
 "use client";
-import { Alert, Button, PasswordInput, Stack, Text } from "@mantine/core";
+import { Alert, Button, Checkbox, PasswordInput, Stack, Text } from "@mantine/core";
 import { useInputState } from "@mantine/hooks";
 import { useMutation } from "@tanstack/react-query";
 import { useMe } from "@/components/app-frame";
@@ -11,11 +11,13 @@ export function AccountPanel() {
   const me = useMe();
   const [current, setCurrent] = useInputState("");
   const [next, setNext] = useInputState("");
+  const [revokeTokens, setRevokeTokens] = useInputState(false);
   const change = useMutation(
     trpc.auth.changePassword.mutationOptions({
       onSuccess: () => {
         setCurrent("");
         setNext("");
+        setRevokeTokens(false);
       },
     }),
   );
@@ -32,12 +34,27 @@ export function AccountPanel() {
         value={next}
         onChange={setNext}
       />
+      <Checkbox
+        label="Also revoke my API tokens"
+        description="Scripts using them will need new ones"
+        checked={revokeTokens}
+        onChange={setRevokeTokens}
+      />
       {change.error && <Alert color="red">{change.error.message}</Alert>}
       {change.isSuccess && (
-        <Alert color="green">Password changed; your other sessions were signed out.</Alert>
+        <Alert color="green">
+          Password changed; your other sessions were signed out.
+          {change.data.revokedTokens > 0 && ` API tokens revoked: ${change.data.revokedTokens}.`}
+        </Alert>
       )}
       <Button
-        onClick={() => change.mutate({ currentPassword: current, newPassword: next })}
+        onClick={() =>
+          change.mutate({
+            currentPassword: current,
+            newPassword: next,
+            revokeApiTokens: revokeTokens,
+          })
+        }
         loading={change.isPending}
         w={200}
       >

@@ -38,6 +38,26 @@ describe("BackoffCounter", () => {
     expect(counter.retryAfterMs("k", 10_000)).toBe(0);
   });
 
+  it("counts an attempt when taking it, before its outcome is known", () => {
+    const limiter = new LoginRateLimiter({
+      account: { ...limits, freeFailures: 2 },
+      address: { ...limits, freeFailures: 3 },
+    });
+    const a = { account: "a", address: "ip1" };
+    // Two attempts in flight at once use up the account's allowance; the third waits.
+    expect([0, 1].map((at) => limiter.takeAttempt(a, at))).toEqual([0, 0]);
+    expect(limiter.takeAttempt(a, 2)).toBe(99);
+    // A refused attempt counts nothing: the wait does not grow.
+    expect(limiter.takeAttempt(a, 3)).toBe(98);
+    // One of them succeeded: the account is cleared, the address takes back one count.
+    limiter.recordSuccess(a);
+    expect(limiter.retryAfterMs(a, 4)).toBe(0);
+    expect(limiter.takeAttempt({ account: "b", address: "ip1" }, 4)).toBe(0);
+    expect(limiter.takeAttempt({ account: "c", address: "ip1" }, 5)).toBe(0);
+    // The address's third counted attempt starts its backoff, whatever the account.
+    expect(limiter.takeAttempt({ account: "d", address: "ip1" }, 6)).toBe(99);
+  });
+
   it("forgets the least recently failing keys beyond maxKeys", () => {
     const counter = new BackoffCounter(limits);
     for (let i = 0; i < 3; i++) counter.recordFailure("old", i);
@@ -72,9 +92,19 @@ describe("LoginRateLimiter", () => {
     throttle.recordFailure({ account: "u4", address: "nat" }, 0);
     expect(throttle.retryAfterMs({ account: "ann", address: "nat" }, 0)).toBe(1000);
     expect(throttle.retryAfterMs({ account: "ann", address: "elsewhere" }, 0)).toBe(0);
-    // A success does not reset the address: it would reopen guessing at other accounts.
-    throttle.recordSuccess({ account: "u4", address: "nat" });
-    expect(throttle.retryAfterMs({ account: "ann", address: "nat" }, 0)).toBe(1000);
+  });
+
+  it("takes back only the succeeding attempt's own count at the address", () => {
+    const throttle = limiter();
+    for (const account of ["u1", "u2", "u3"])
+      throttle.recordFailure({ account, address: "nat" }, 0);
+    // Counted ahead (the fourth), then it succeeds: the address is back to three.
+    expect(throttle.takeAttempt({ account: "ann", address: "nat" }, 0)).toBe(0);
+    throttle.recordSuccess({ account: "ann", address: "nat" });
+    expect(throttle.retryAfterMs({ account: "bob", address: "nat" }, 0)).toBe(0);
+    // The others' failures stay: a success must not reopen guessing at other accounts.
+    throttle.recordFailure({ account: "u4", address: "nat" }, 0);
+    expect(throttle.retryAfterMs({ account: "bob", address: "nat" }, 0)).toBe(1000);
   });
 });
 

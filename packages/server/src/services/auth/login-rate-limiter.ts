@@ -86,6 +86,14 @@ export class BackoffCounter {
     this.failures.delete(key);
   }
 
+  /** Take back one counted failure of `key` (an attempt counted ahead that succeeded). */
+  forgive(key: string): void {
+    const entry = this.failures.get(key);
+    if (!entry) return;
+    if (entry.count <= 1) this.failures.delete(key);
+    else entry.count -= 1;
+  }
+
   /** The wait after `count` failures: none before the free ones are used, then base × 2^k up to the cap. */
   private delayAfter(count: number): number {
     const past = count - this.limits.freeFailures;
@@ -137,11 +145,27 @@ export class LoginRateLimiter {
   }
 
   /**
-   * A successful sign-in clears its account's failures. The address keeps
-   * its count: one good password must not reset guesses at other accounts.
+   * Check and count in one step, before the password is verified: when the
+   * attempt may be made now it is counted as a failure at once and 0 is
+   * returned (`recordSuccess` takes it back); otherwise nothing is counted
+   * and the wait is returned. Called before any await, so concurrent or
+   * batched attempts cannot all pass the check while none has failed yet.
+   */
+  takeAttempt(attempt: TSignInAttempt, nowMs: number): number {
+    const waitMs = this.retryAfterMs(attempt, nowMs);
+    if (waitMs === 0) this.recordFailure(attempt, nowMs);
+    return waitMs;
+  }
+
+  /**
+   * A successful sign-in (counted ahead by `takeAttempt`) clears its
+   * account's failures and takes back its own count at the address. The
+   * address keeps the rest: one good password must not reset guesses at
+   * other accounts.
    */
   recordSuccess(attempt: TSignInAttempt): void {
     this.accounts.reset(attempt.account);
+    if (attempt.address) this.addresses.forgive(attempt.address);
   }
 }
 

@@ -49,7 +49,8 @@ export async function login(deps: ServerDeps, input: TLoginInput): Promise<TLogi
   const limiter = loginLimiterFor(deps);
   const attempt = { account: email, ...(input.ip ? { address: input.ip } : {}) };
   const now = deps.now().getTime();
-  const waitMs = limiter.retryAfterMs(attempt, now);
+  // Counted before any await: see LoginRateLimiter.takeAttempt.
+  const waitMs = limiter.takeAttempt(attempt, now);
   if (waitMs > 0)
     throw new AppError("RATE_LIMITED", `too many failed sign-ins; ${retryIn(waitMs)}`);
 
@@ -60,13 +61,12 @@ export async function login(deps: ServerDeps, input: TLoginInput): Promise<TLogi
     input.password.length <= MAX_PASSWORD_LENGTH &&
     (await verifyPassword(user?.passwordHash, input.password));
   if (!ok || !user) {
-    limiter.recordFailure(attempt, now);
     deps.logger.info("sign-in failed", { email, ip: input.ip });
     throw new AppError("UNAUTHENTICATED", WRONG);
   }
-  if (user.disabled) throw new AppError("FORBIDDEN", "this account is disabled");
-
+  // The right password is not a guess, even for a disabled account.
   limiter.recordSuccess(attempt);
+  if (user.disabled) throw new AppError("FORBIDDEN", "this account is disabled");
   await deps.db.prisma.session.deleteMany({
     where: { userId: user.id, expiresAt: { lte: deps.now() } },
   });
@@ -102,17 +102,25 @@ export async function logout(deps: ServerDeps, actor: Actor | undefined): Promis
 export interface TChangePasswordInput {
   currentPassword: string;
   newPassword: string;
+  /** Also revoke every API token of the user (they outlive the password otherwise). */
+  revokeApiTokens?: boolean;
+}
+
+export interface TChangePasswordResult {
+  /** API tokens revoked with the change. */
+  revokedTokens: number;
 }
 
 /**
  * Change one's own password. Other sessions end (the usual reason to change
- * a password is that someone else may know it); the current one stays.
+ * a password is that someone else may know it); the current one stays. API
+ * tokens stay unless asked: scripts use them, and the user decides.
  */
 export async function changePassword(
   deps: ServerDeps,
   actor: Actor,
   input: TChangePasswordInput,
-): Promise<void> {
+): Promise<TChangePasswordResult> {
   if (actor.scopes) throw new AppError("FORBIDDEN", "API tokens cannot change passwords");
   checkPasswordPolicy(input.newPassword, "newPassword");
   const user = await deps.db.prisma.user.findUnique({ where: { id: actor.userId } });
@@ -124,5 +132,14 @@ export async function changePassword(
     data: { passwordHash: await hashPassword(input.newPassword) },
   });
   await deleteUserSessions(deps, actor.userId, (actor as TSessionActor).sessionId);
-  await audit(deps, actor, "user.password", `user:${actor.userId}`);
+  const revoked = input.revokeApiTokens
+    ? await deps.db.prisma.apiToken.updateMany({
+        where: { userId: actor.userId, revokedAt: null },
+        data: { revokedAt: deps.now() },
+      })
+    : { count: 0 };
+  await audit(deps, actor, "user.password", `user:${actor.userId}`, {
+    revokedTokens: revoked.count,
+  });
+  return { revokedTokens: revoked.count };
 }

@@ -2,7 +2,8 @@
  * Browser sessions: a random 32-byte token in the httpOnly `kiln_session`
  * cookie; the database keeps only its sha256. Sessions last 14 days from the
  * last use (sliding), extended at most once an hour so that every page load
- * does not write.
+ * does not write, and never longer than the absolute lifetime from sign-in
+ * (`ServerConfig.sessionMaxLifetimeMs`, default 30 days).
  */
 import type { Actor, ServerDeps } from "../../context.ts";
 import { hashSecret, randomSecret } from "./secrets.ts";
@@ -12,6 +13,17 @@ export const SESSION_COOKIE = "kiln_session";
 export const SESSION_TTL_MS = 14 * 24 * 60 * 60_000;
 /** A session is extended when it was last extended longer ago than this. */
 const EXTEND_AFTER_MS = 60 * 60_000;
+/** A session ends this long after sign-in unless the configuration says otherwise. */
+export const DEFAULT_SESSION_MAX_LIFETIME_MS = 30 * 24 * 60 * 60_000;
+
+function maxLifetimeMs(deps: ServerDeps): number {
+  return deps.config.sessionMaxLifetimeMs ?? DEFAULT_SESSION_MAX_LIFETIME_MS;
+}
+
+/** The sliding expiry from `nowMs`, cut at the session's absolute end. */
+function slidingExpiry(deps: ServerDeps, createdAtMs: number, nowMs: number): number {
+  return Math.min(nowMs + SESSION_TTL_MS, createdAtMs + maxLifetimeMs(deps));
+}
 
 /**
  * An actor signed in through a session carries the session's id, so logout
@@ -33,7 +45,7 @@ export async function createSession(
 ): Promise<TNewSession & { id: string }> {
   const token = randomSecret(32);
   const createdAt = deps.now();
-  const expiresAt = new Date(createdAt.getTime() + SESSION_TTL_MS);
+  const expiresAt = new Date(slidingExpiry(deps, createdAt.getTime(), createdAt.getTime()));
   const row = await deps.db.prisma.session.create({
     data: { tokenHash: hashSecret(token), userId, expiresAt, createdAt },
     select: { id: true },
@@ -63,15 +75,19 @@ export async function resolveSession(
   });
   if (!session) return undefined;
   const now = deps.now().getTime();
-  if (session.expiresAt.getTime() <= now) {
+  const end = session.createdAt.getTime() + maxLifetimeMs(deps);
+  if (session.expiresAt.getTime() <= now || end <= now) {
     await prisma.session.deleteMany({ where: { id: session.id } });
     return undefined;
   }
   if (session.user.disabled) return undefined;
-  if (session.expiresAt.getTime() < now + SESSION_TTL_MS - EXTEND_AFTER_MS) {
-    const expiresAt = new Date(now + SESSION_TTL_MS);
-    await prisma.session.updateMany({ where: { id: session.id }, data: { expiresAt } });
-    opts.refreshCookie?.(token, Math.floor(SESSION_TTL_MS / 1000));
+  const expiresAt = slidingExpiry(deps, session.createdAt.getTime(), now);
+  if (expiresAt - session.expiresAt.getTime() > EXTEND_AFTER_MS) {
+    await prisma.session.updateMany({
+      where: { id: session.id },
+      data: { expiresAt: new Date(expiresAt) },
+    });
+    opts.refreshCookie?.(token, Math.floor((expiresAt - now) / 1000));
   }
   return {
     userId: session.user.id,
