@@ -14,6 +14,7 @@ import { dumpSqlite, restoreSqlite } from "./sqlite-dump.ts";
 
 export { DatabaseBackupError, DatabaseNotEmptyError } from "../errors.ts";
 export type { TDatabaseContents } from "./database-contents.ts";
+export type { TPgToolOptions } from "./pg-tools.ts";
 
 export interface TDatabaseDumpOptions {
   /** The database, as for createDb: `file:…` or `postgresql://…`. */
