@@ -49,10 +49,13 @@ export function databaseProvider(url: string, cwd?: string): TDbProvider {
 export async function dumpDatabase(opts: TDatabaseDumpOptions): Promise<TDatabaseDump> {
   const target = parseDatabaseUrl(opts.url, opts.cwd);
   if (target.provider === "sqlite") {
-    return sorted({ provider: "sqlite", ...(await dumpSqlite(target.file, opts.file)) });
+    return sorted<TDatabaseDump>({
+      provider: "sqlite",
+      ...(await dumpSqlite(target.file, opts.file)),
+    });
   }
   const dumped = await dumpPg(target.url, opts.file, opts.pgTools ?? { env: {} });
-  return sorted({ provider: "postgresql", ...dumped });
+  return sorted<TDatabaseDump>({ provider: "postgresql", ...dumped });
 }
 
 /**

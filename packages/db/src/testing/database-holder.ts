@@ -7,7 +7,7 @@
  * client on URL and answers each line `count` on stdin with the number of
  * teams, one line on stdout.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { createDb } from "../client.ts";
@@ -22,7 +22,7 @@ export interface TDatabaseHolder {
 export async function holdDatabase(url: string): Promise<TDatabaseHolder> {
   const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), url], {
     stdio: ["pipe", "pipe", "inherit"],
-  }) as ChildProcessWithoutNullStreams;
+  });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const countTeams = async () => {
     child.stdin.write("count\n");

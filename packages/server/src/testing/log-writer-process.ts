@@ -8,7 +8,7 @@
  * appends 1 KiB chunks to the build's log through appendLogChunk, one after
  * another until stdin closes, printing each committed chunk's seq.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -28,7 +28,7 @@ export function startLogWriter(url: string, buildId: string, storeDir: string): 
     process.execPath,
     ["--import", "tsx", fileURLToPath(import.meta.url), url, buildId, storeDir],
     { stdio: ["pipe", "pipe", "inherit"] },
-  ) as ChildProcessWithoutNullStreams;
+  );
   let last = -1;
   const waiting: { seq: number; resolve: () => void }[] = [];
   createInterface({ input: child.stdout }).on("line", (line) => {

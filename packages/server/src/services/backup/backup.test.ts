@@ -307,6 +307,34 @@ describeEachProvider("backup and restore", (provider, run) => {
     },
   );
 
+  run(
+    "with --skip-artifacts lists the objects, and restore names those the store lacks",
+    async () => {
+      const files = await serverFiles(provider);
+      await migrateDatabase({ url: files.url });
+      const server = open(files);
+      const seeded = await seed(server.deps);
+      await server.db.close();
+      const dir = path.join(tempDir(), "backup");
+      const options = { dir, kilnVersion: "9.9.9", copyArtifacts: false };
+      const manifest = await createBackup(storageOf(files), options);
+      expect(manifest.artifacts).toMatchObject({ copied: false, count: 2 });
+      expect(manifest.note).toMatch(/back the bucket up with its own tools/);
+      expect(readdirSync(dir).sort()).toEqual([manifest.database.file, "manifest.json"].sort());
+
+      const target = await wipe(files, provider);
+      const result = await restoreBackup(storageOf(target), {
+        dir,
+        force: false,
+        logger: silentLogger,
+      });
+      const keys = [...seeded.builds.values()].map((build) =>
+        artifactStorageKey(build.id, "image.qcow2"),
+      );
+      expect(result.missingArtifacts.sort()).toEqual(keys.sort());
+    },
+  );
+
   run("takes a consistent copy while the server writes", { timeout: 120_000 }, async () => {
     const files = await serverFiles(provider);
     await migrateDatabase({ url: files.url });
@@ -361,5 +389,13 @@ describeEachProvider("backup and restore", (provider, run) => {
     await expect(createBackup(storageOf(files), { ...options, dir: used })).rejects.toThrow(
       /is not empty/,
     );
+
+    if (provider.provider === "postgresql") {
+      // A failed backup leaves no half-written directory behind.
+      const dir = path.join(tempDir(), "backup");
+      const noTools = { ...storageOf(files), pgTools: { env: process.env, binDir: tempDir() } };
+      await expect(createBackup(noTools, { ...options, dir })).rejects.toThrow(/pg_dump not found/);
+      expect(existsSync(dir)).toBe(false);
+    }
   });
 });

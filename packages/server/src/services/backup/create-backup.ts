@@ -5,7 +5,7 @@
  * recipe secrets is never copied: a backup holding both would hand whoever
  * gets it every secret in clear.
  */
-import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { ArtifactStore } from "@kiln/db/artifact-store";
 import {
@@ -61,8 +61,24 @@ export async function createBackup(
   const dir = path.resolve(cwd, opts.dir);
   refuseInside(dir, storage.dataDir, "the data directory (it holds secret.key)");
   if (storage.artifactsRoot) refuseInside(dir, storage.artifactsRoot, "the artifact directory");
-  await prepareDir(dir);
+  const created = await prepareDir(dir);
+  try {
+    return await writeBackup(storage, opts, dir, cwd);
+  } catch (err) {
+    // The directory was empty: leave it so, rather than a half backup.
+    if (created) await rm(dir, { recursive: true, force: true });
+    else
+      for (const entry of await readdir(dir)) await rm(path.join(dir, entry), { recursive: true });
+    throw err;
+  }
+}
 
+async function writeBackup(
+  storage: TBackupStorage,
+  opts: TBackupOptions,
+  dir: string,
+  cwd: string,
+): Promise<TBackupManifest> {
   const provider = databaseProvider(storage.databaseUrl, cwd);
   const dumpFile = dumpFileName(provider);
   // The database first: every artifact it names was stored before it was copied.
@@ -119,11 +135,12 @@ function refuseInside(dir: string, parent: string, what: string): void {
   }
 }
 
-/** Creates the directory (0700), or takes an existing empty one. */
-async function prepareDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+/** Creates the directory (0700), or takes an existing empty one; true when created. */
+async function prepareDir(dir: string): Promise<boolean> {
+  const created = (await mkdir(dir, { recursive: true, mode: 0o700 })) !== undefined;
   const entries = await readdir(dir);
   if (entries.length > 0) {
     throw new AppError("INVALID_INPUT", `${dir} is not empty: back up into a new directory`, "dir");
   }
+  return created;
 }
