@@ -5,9 +5,8 @@
  * migrations this Kiln has beyond the backup's, and puts the artifacts back.
  */
 import path from "node:path";
-import { knownMigrations, restoreDatabase } from "@kiln/db/database-dump";
+import { databaseProvider, knownMigrations, restoreDatabase } from "@kiln/db/database-dump";
 import { migrateDatabase } from "@kiln/db/migrate";
-import { databaseProvider } from "@kiln/db/database-dump";
 import type { Logger } from "@kiln/contracts/logger";
 import { AppError } from "../../app-error.ts";
 import { copyDirToStore, missingFromStore } from "./artifact-copy.ts";
