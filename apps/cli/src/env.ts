@@ -43,6 +43,11 @@ export const ZCliEnv = z.object({
   KILN_S3_SECRET_ACCESS_KEY: optionalString(),
   KILN_S3_FORCE_PATH_STYLE: optionalString(),
   KILN_S3_PREFIX: optionalString(),
+  /**
+   * `kiln admin backup`/`restore` on PostgreSQL: the directory holding pg_dump and
+   * pg_restore (e.g. /usr/lib/postgresql/16/bin); unset: found on the PATH.
+   */
+  KILN_PG_BIN_DIR: optionalString(),
   /** `kiln agent`/`kiln remote`: the server URL (the `--server` flag wins). */
   KILN_SERVER: optionalString(),
   /**

@@ -16,6 +16,7 @@ import {
 import { KilnError } from "@kiln/contracts/errors";
 import type { Logger } from "@kiln/contracts/logger";
 import type { ServerDeps } from "@kiln/server/context";
+import type { TBackupStorage } from "@kiln/server/services/backup/create-backup";
 import { EventBus } from "@kiln/server/event-bus";
 
 /** The environment variables that choose the server's storage (DATABASE_URL, KILN_DATA_DIR, KILN_S3_*, …). */
@@ -83,4 +84,31 @@ export async function openServerForAdmin(
     now: () => new Date(),
   };
   return { deps, storage, close: () => db.close() };
+}
+
+/** What `kiln admin backup`/`restore` need besides the storage settings. */
+export interface TBackupToolSettings {
+  /** KILN_PG_BIN_DIR. */
+  pgBinDir: string | undefined;
+  /** The environment pg_dump and pg_restore run with. */
+  toolEnv: Record<string, string | undefined>;
+}
+
+/** The server's storage as the backup services take it (no migration: restore decides). */
+export function backupStorageFrom(
+  values: TServerEnvValues,
+  tools: TBackupToolSettings,
+  cwd = process.cwd(),
+): TBackupStorage {
+  const storage = serverStorageFrom(values, cwd);
+  const choice = storage.artifactStore;
+  return {
+    databaseUrl: storage.databaseUrl,
+    store: openArtifactStore(choice),
+    storeKind: choice.kind,
+    dataDir: storage.dataDir,
+    ...(choice.kind === "directory" ? { artifactsRoot: choice.root } : {}),
+    pgTools: { env: tools.toolEnv, ...(tools.pgBinDir ? { binDir: tools.pgBinDir } : {}) },
+    cwd,
+  };
 }

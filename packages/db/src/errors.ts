@@ -63,3 +63,28 @@ export class ArtifactNotFoundError extends KilnError {
 export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, "$1***@");
 }
+
+/**
+ * Thrown when a database cannot be dumped or restored: a PostgreSQL client
+ * tool is missing or too old, a tool failed (its message follows), or the
+ * database is in use by another process.
+ */
+export class DatabaseBackupError extends KilnError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("HOST", message, options);
+  }
+}
+
+/** Thrown when a restore would overwrite a database that holds rows, without `force`. */
+export class DatabaseNotEmptyError extends KilnError {
+  constructor(
+    readonly rows: number,
+    where: string,
+  ) {
+    super(
+      "USAGE",
+      `${where} is not empty (${rows} rows): restore only into an empty database, ` +
+        "or pass --force to replace its contents",
+    );
+  }
+}

@@ -11,7 +11,12 @@ import { findUserByEmail } from "@kiln/server/services/users/list-users";
 import { ZUserRole } from "@kiln/server/services/users/user-view";
 import { cliContext } from "../context.ts";
 import { parseLabels } from "./agent.ts";
-import { openServerForAdmin, type TServerEnvValues } from "../server-config.ts";
+import {
+  openServerForAdmin,
+  type TBackupToolSettings,
+  type TServerEnvValues,
+} from "../server-config.ts";
+import { registerBackupCommands } from "./admin-backup.ts";
 
 /** What the admin commands touch besides the database; replaceable in tests. */
 export interface AdminIO {
@@ -28,6 +33,8 @@ export interface AdminIO {
   readStdin: () => Promise<string>;
   /** Whether standard input is a terminal (then nothing was piped in). */
   stdinIsTTY: () => boolean;
+  /** KILN_PG_BIN_DIR and the environment for pg_dump/pg_restore (backup, restore). */
+  backupTools?: () => TBackupToolSettings;
 }
 
 const defaultIO: AdminIO = {
@@ -56,6 +63,10 @@ const defaultIO: AdminIO = {
     return Buffer.concat(chunks).toString("utf8");
   },
   stdinIsTTY: () => process.stdin.isTTY === true,
+  backupTools: () => {
+    const { env } = cliContext();
+    return { pgBinDir: env.KILN_PG_BIN_DIR, toolEnv: env.buildEnv };
+  },
 };
 
 // Service fields named as the flags the user typed.
@@ -200,5 +211,6 @@ export function registerAdminCommand(program: Command, io: AdminIO = defaultIO):
       );
     });
 
+  registerBackupCommands(admin, io);
   return admin;
 }
