@@ -112,7 +112,8 @@ export async function createFixture(provider: TTestProvider): Promise<TFixture> 
     })),
   });
   const recipe = await p.recipe.create({
-    data: { teamId: teamA, name: "web", visibility: "private" },
+    // allowSharedPools: the tests of dispatch and hand-over run it on the default pool
+    data: { teamId: teamA, name: "web", visibility: "private", allowSharedPools: true },
   });
   const rv = await p.recipeVersion.create({
     data: {

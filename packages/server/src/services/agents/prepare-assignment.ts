@@ -8,6 +8,7 @@ import type { ServerDeps } from "../../context.ts";
 import { errorUnassignable } from "../builds/build-transitions.ts";
 import { parseResolvedElements, parseStoredRequest } from "../builds/stored-request.ts";
 import { getRecipeVersionForBuild } from "../recipes/find-recipes.ts";
+import { agentMayRunBuild } from "../dispatch/build-pools.ts";
 
 /** Where agents GET a catalog version's archive (relative to the server they are connected to). */
 export const agentCatalogPath = (sha256: string) => `/api/agents/catalogs/${sha256}`;
@@ -24,8 +25,15 @@ export async function prepareAssignment(
   agentId: string,
   buildId: string,
 ): Promise<TServerToAgent<"ASSIGN"> | null> {
-  const build = await deps.db.prisma.build.findUnique({ where: { id: buildId } });
+  const build = await deps.db.prisma.build.findUnique({
+    where: { id: buildId },
+    include: { recipe: { select: { allowSharedPools: true } } },
+  });
   if (!build || build.agentId !== agentId || build.status !== "ASSIGNED") return null;
+  if (!(await agentMayRunBuild(deps, agentId, build))) {
+    await errorUnassignable(deps, buildId, "its agent is no longer in a pool this build may use");
+    return null;
+  }
   try {
     return await assignmentFor(deps, build);
   } catch (err) {
