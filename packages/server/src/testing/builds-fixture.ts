@@ -10,11 +10,18 @@ import type { TTestProvider } from "@kiln/db/testing";
 import type { Actor, ServerDeps } from "../context.ts";
 import { agentsRouter } from "../routers/agents-router.ts";
 import { buildsRouter } from "../routers/builds-router.ts";
+import { poolsRouter } from "../routers/pools-router.ts";
+import { recipesRouter } from "../routers/recipes-router.ts";
 import { createCallerFactory, router } from "../trpc.ts";
 import { recordBuildEvent } from "../services/builds/record-build-event.ts";
 import { createTestDeps } from "./test-server-deps.ts";
 
-const testRouter = router({ builds: buildsRouter, agents: agentsRouter });
+const testRouter = router({
+  builds: buildsRouter,
+  agents: agentsRouter,
+  pools: poolsRouter,
+  recipes: recipesRouter,
+});
 const createCaller = createCallerFactory(testRouter);
 
 /** Elements of the test catalog: name → [deps, provides]. */
