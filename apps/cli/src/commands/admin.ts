@@ -68,6 +68,7 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   userId: "--user",
   labels: "--labels",
   ttlHours: "--ttl-hours",
+  pool: "--pool",
 };
 
 const NO_ADMIN =
