@@ -1,6 +1,7 @@
 import { expect } from "vitest";
 import { addAgent, createFixture } from "../../testing/builds-fixture.ts";
 import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
+import { prepareAssignment } from "../agents/prepare-assignment.ts";
 import { dispatchQueued } from "../dispatch/dispatch-queued.ts";
 import { DEFAULT_POOL_ID } from "./pool-access.ts";
 
@@ -75,6 +76,23 @@ describeEachProvider("agent pools", (provider, run) => {
     expect(
       JSON.parse((await f.db.prisma.agent.findUniqueOrThrow({ where: { id: agentId } })).labels),
     ).toEqual({ zone: "eu" });
+    // Out of the way of the next tests.
+    await f.db.prisma.agent.update({ where: { id: agentId }, data: { state: "OFFLINE" } });
+  });
+
+  run("hand-over checks the pool again: an agent moved away gets no ASSIGN", async () => {
+    const admin = f.caller(f.users.admin);
+    const poolA = await admin.pools.create({ name: "handover-a", teamId: f.teamA });
+    const poolB = await admin.pools.create({ name: "handover-b", teamId: f.teamB });
+    const agentId = await addAgent(f, "mover", { capacity: 4 });
+    await admin.agents.update({ agentId, poolId: poolA.id });
+    const { id } = await f.caller(f.users.alice).builds.create(adHoc(f.teamA));
+    await dispatchQueued(f.deps);
+    expect(await build(id)).toMatchObject({ status: "ASSIGNED", agentId });
+    await admin.agents.update({ agentId, poolId: poolB.id });
+    expect(await prepareAssignment(f.deps, agentId, id)).toBeNull();
+    expect(await build(id)).toMatchObject({ status: "ERRORED" });
+    await f.db.prisma.agent.update({ where: { id: agentId }, data: { state: "OFFLINE" } });
   });
 
   run("only administrators move agents between pools or relabel them", async () => {
