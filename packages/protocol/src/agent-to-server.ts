@@ -38,6 +38,10 @@ export const ZHello = defineMessage("HELLO", {
   version: z.string().min(1).max(64),
   /** `amd64`, `arm64`, … (kernel names such as `x86_64` are accepted and normalised by the server). */
   arch: z.string().min(1).max(32),
+  /**
+   * Deprecated and ignored: routing labels are the server's (registration
+   * token, administrators). Still parsed so older agents connect.
+   */
   labels: ZLabels,
   /** Builds it runs at once. */
   capacity: z.number().int().min(1).max(LIMITS.capacity),

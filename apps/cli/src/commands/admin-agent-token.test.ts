@@ -136,11 +136,27 @@ describe("kiln admin create-agent-token", () => {
     }
   });
 
+  it("--pool puts the agent registering with the token in that pool", async () => {
+    const r = await create("--pool", "default");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(", pool default;");
+    const db = createDb({ url: `file:${path.join(dataDir, "kiln.db")}` });
+    try {
+      const row = await db.prisma.agentRegistrationToken.findUniqueOrThrow({
+        where: { tokenHash: hashRegistrationToken(r.stdout.trim()) },
+      });
+      expect(row.poolId).toBe("default");
+    } finally {
+      await db.close();
+    }
+  });
+
   it("refuses bad flags with one line naming the flag", async () => {
     const cases: [string[], RegExp][] = [
       [["--ttl-hours", "0"], /^kiln: --ttl-hours: '0' is not a number of hours in \(0, 720\]\n$/],
       [["--ttl-hours", "721"], /^kiln: --ttl-hours: '721' /],
       [["--labels", "pool"], /^kiln: --labels: "pool" is not key=value\n$/],
+      [["--pool", "no-such-pool"], /^kiln: --pool: no agent pool named 'no-such-pool'\n$/],
       [["--as", "nobody@example.com"], /^kiln: --as: no user has the email nobody@example.com\n$/],
       [
         ["--as", "user@example.com"],

@@ -79,6 +79,7 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   userId: "--user",
   labels: "--labels",
   ttlHours: "--ttl-hours",
+  pool: "--pool",
 };
 
 const NO_ADMIN =
@@ -173,16 +174,24 @@ export function registerAdminCommand(program: Command, io: AdminIO = defaultIO):
       io.out(`${created.token}\n`);
     });
 
+  interface TAgentTokenFlags {
+    labels?: string;
+    pool?: string;
+    ttlHours: string;
+    as?: string;
+    server?: string;
+  }
   admin
     .command("create-agent-token")
     .description(
       "create a one-time agent registration token and print it (stdout) with the kiln agent command (stderr)",
     )
     .option("--labels <k=v,...>", "labels the agent registering with it receives")
+    .option("--pool <name>", "agent pool the agent joins (default: the shared pool 'default')")
     .option("--ttl-hours <n>", "hours the token stays valid (at most 720)", "24")
     .option("--as <email>", "administrator recorded as its creator (default: the first one)")
     .option("--server <url>", "server URL for the printed command (default: $KILN_SERVER)")
-    .action(async (flags: { labels?: string; ttlHours: string; as?: string; server?: string }) => {
+    .action(async (flags: TAgentTokenFlags) => {
       const labels = parseLabels(flags.labels);
       const publicUrl = flags.server ?? io.serverUrl?.() ?? `http://${os.hostname()}:3000`;
       const created = await withServer(io, async (deps) => {
@@ -193,6 +202,7 @@ export function registerAdminCommand(program: Command, io: AdminIO = defaultIO):
         return createRegistrationToken(serving, actor, {
           labels,
           ttlHours: Number(flags.ttlHours),
+          ...(flags.pool ? { pool: flags.pool } : {}),
         });
       }).catch((err: unknown) => {
         throw asCliError(err, "--as");
@@ -206,6 +216,7 @@ export function registerAdminCommand(program: Command, io: AdminIO = defaultIO):
         .join(",");
       io.err?.(
         `one-time agent registration token, valid until ${created.expiresAt.toISOString()}` +
+          `${flags.pool ? `, pool ${flags.pool}` : ""}` +
           `${labelText ? `, labels ${labelText}` : ""}; on the build host run:\n` +
           `  ${created.command}\n`,
       );

@@ -44,7 +44,10 @@ export function registerAgentCommand(program: Command): Command {
     .description("run a build agent connected to a Kiln server (JSON log lines on stderr)")
     .option("--server <url>", "server base URL, e.g. https://kiln.example.com (or $KILN_SERVER)")
     .option("--token <token>", "registration token (first start only; the secret is then kept)")
-    .option("--labels <k=v,...>", "labels builds can require")
+    .option(
+      "--labels <k=v,...>",
+      "labels asked for at registration (the token's win; later only an administrator changes them)",
+    )
     .option("--work-dir <dir>", "spools, credentials and build dirs (default ~/.kiln/agent)")
     .option("--max-builds <n>", "builds run at once (default 1)")
     .option("--name <name>", "agent name shown on the dashboard (default: hostname)")

@@ -86,7 +86,8 @@ describe.each(providers)("agent gateway on $provider", (provider) => {
       heartbeatIntervalMs: 5000,
       draining: false,
     });
-    expect(welcome.labels).toEqual({ disk: "ssd", kvm: "yes" });
+    // The registration's labels; HELLO's (kvm=yes) are not the agent's to choose.
+    expect(welcome.labels).toEqual({ disk: "ssd" });
     const row = await f.db.prisma.agent.findUniqueOrThrow({ where: { id: reg.body.agentId } });
     expect(row).toMatchObject({ state: "ONLINE", capacity: 2, version: "0.1.0" });
     agent.send({ type: "HEARTBEAT", v: 1, running: [], freeSlots: 2, draining: false });

@@ -97,8 +97,8 @@ async function downloadCatalog(
   res: ServerResponse,
   sha256: string,
 ): Promise<void> {
-  await requireAgent(deps, req);
-  const body = await getCatalogArchive(deps, sha256);
+  const agent = await requireAgent(deps, req);
+  const body = await getCatalogArchive(deps, agent.id, sha256);
   res.writeHead(200, { "content-type": "application/octet-stream" });
   await pipeline(body, res);
 }

@@ -5,6 +5,7 @@ import { buildsRouter } from "./builds-router.ts";
 import { authRouter } from "./auth-router.ts";
 import { catalogsRouter } from "./catalogs-router.ts";
 import { elementsRouter } from "./elements-router.ts";
+import { poolsRouter } from "./pools-router.ts";
 import { recipesRouter } from "./recipes-router.ts";
 import { teamsRouter } from "./teams-router.ts";
 import { tokensRouter } from "./tokens-router.ts";
@@ -25,6 +26,7 @@ export const appRouter = router({
   recipes: recipesRouter,
   builds: buildsRouter,
   agents: agentsRouter,
+  pools: poolsRouter,
 });
 
 export type AppRouter = typeof appRouter;

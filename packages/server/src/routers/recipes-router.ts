@@ -89,6 +89,7 @@ export const recipesRouter = router({
         description: z.string().max(2000).optional(),
         visibility: ZRecipeVisibility.optional(),
         keepBuilds: ZKeepBuilds.optional(),
+        allowSharedPools: z.boolean().optional(),
         archived: z.boolean().optional(),
       }),
     )

@@ -5,6 +5,13 @@ import type { Actor, ServerDeps } from "../context.ts";
 export const TEAM_ROLES = ["viewer", "member", "maintainer", "owner"] as const;
 export type TTeamRole = (typeof TEAM_ROLES)[number];
 
+/**
+ * Who may create, upload and import a team's catalogs. A catalog's hooks run
+ * as root on the agents of every pool the team may use (shared pools
+ * included), so this is above the member role that builds and edits recipes.
+ */
+export const CATALOG_AUTHOR_ROLE: TTeamRole = "maintainer";
+
 /** The actor's role in a team (admins count as owners everywhere). */
 export async function teamRole(
   deps: ServerDeps,

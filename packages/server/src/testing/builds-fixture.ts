@@ -10,11 +10,18 @@ import type { TTestProvider } from "@kiln/db/testing";
 import type { Actor, ServerDeps } from "../context.ts";
 import { agentsRouter } from "../routers/agents-router.ts";
 import { buildsRouter } from "../routers/builds-router.ts";
+import { poolsRouter } from "../routers/pools-router.ts";
+import { recipesRouter } from "../routers/recipes-router.ts";
 import { createCallerFactory, router } from "../trpc.ts";
 import { recordBuildEvent } from "../services/builds/record-build-event.ts";
 import { createTestDeps } from "./test-server-deps.ts";
 
-const testRouter = router({ builds: buildsRouter, agents: agentsRouter });
+const testRouter = router({
+  builds: buildsRouter,
+  agents: agentsRouter,
+  pools: poolsRouter,
+  recipes: recipesRouter,
+});
 const createCaller = createCallerFactory(testRouter);
 
 /** Elements of the test catalog: name → [deps, provides]. */
@@ -112,7 +119,8 @@ export async function createFixture(provider: TTestProvider): Promise<TFixture> 
     })),
   });
   const recipe = await p.recipe.create({
-    data: { teamId: teamA, name: "web", visibility: "private" },
+    // allowSharedPools: the tests of dispatch and hand-over run it on the default pool
+    data: { teamId: teamA, name: "web", visibility: "private", allowSharedPools: true },
   });
   const rv = await p.recipeVersion.create({
     data: {

@@ -1,6 +1,7 @@
 /**
- * The cast of the catalog and recipe tests: team `red` with alice (member)
- * and vera (viewer), team `blue` owned by bob. Not used by production code.
+ * The cast of the catalog and recipe tests: team `red` with alice (maintainer,
+ * the least role that authors catalogs) and vera (viewer), team `blue` owned
+ * by bob. Not used by production code.
  */
 import type { Actor } from "../context.ts";
 import type { TCatalogTestServer } from "./catalog-test-server.ts";
@@ -22,7 +23,7 @@ export async function seedTwoTeams(
   const vera = await s.user("vera@example.com");
   const bob = await s.user("bob@example.com");
   const teamId = await s.team("red", [
-    [alice, "member"],
+    [alice, "maintainer"],
     [vera, "viewer"],
   ]);
   const otherTeamId = await s.team("blue", [[bob, "owner"]]);

@@ -7,11 +7,12 @@ import {
   Group,
   Modal,
   NumberInput,
+  Select,
   Stack,
   TagsInput,
   Text,
 } from "@mantine/core";
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "@/lib/trpc";
 import { parseLabels } from "./agent-facts";
@@ -21,6 +22,8 @@ export function AddAgentDialog({ opened, onClose }: { opened: boolean; onClose: 
   const trpc = useTRPC();
   const [labels, setLabels] = useState<string[]>([]);
   const [ttl, setTtl] = useState<number>(24);
+  const [pool, setPool] = useState<string | null>(null);
+  const pools = useQuery({ ...trpc.pools.list.queryOptions(), enabled: opened });
   const create = useMutation(trpc.agents.createRegistrationToken.mutationOptions());
   return (
     <Modal
@@ -45,6 +48,15 @@ export function AddAgentDialog({ opened, onClose }: { opened: boolean; onClose: 
             value={labels}
             onChange={setLabels}
           />
+          <Select
+            label="Pool"
+            description="The teams whose builds it runs"
+            placeholder="default (every team)"
+            data={(pools.data ?? []).map((option) => option.name)}
+            value={pool}
+            onChange={setPool}
+            clearable
+          />
           <NumberInput
             label="Token valid for (hours)"
             min={1}
@@ -58,7 +70,13 @@ export function AddAgentDialog({ opened, onClose }: { opened: boolean; onClose: 
           <AgentCommand command={create.data.command} expiresAt={create.data.expiresAt} />
         ) : (
           <Button
-            onClick={() => create.mutate({ labels: parseLabels(labels), ttlHours: ttl })}
+            onClick={() =>
+              create.mutate({
+                labels: parseLabels(labels),
+                ttlHours: ttl,
+                ...(pool ? { pool } : {}),
+              })
+            }
             loading={create.isPending}
             data-testid="create-agent-token"
           >

@@ -12,11 +12,16 @@ import { hostChecks } from "./agent-facts";
 
 type TAgent = RouterOutputs["agents"]["list"][number];
 
-/** Every registered agent: state, labels, current builds, last contact and host checks. */
+/**
+ * Every registered agent: state, pool, labels, current builds, last contact and
+ * host checks (pool, labels and checks only for agents of pools the viewer's
+ * teams may use).
+ */
 export function AgentsTable({ agents, isAdmin }: { agents: TAgent[]; isAdmin: boolean }) {
   const columns: TColumn<TAgent>[] = [
     { header: "Agent", cell: (a) => <AgentName agent={a} /> },
     { header: "State", cell: (a) => <AgentState agent={a} /> },
+    { header: "Pool", cell: (a) => <AgentPool agent={a} /> },
     {
       header: "Labels",
       cell: (a) => (
@@ -69,6 +74,21 @@ function AgentState({ agent: a }: { agent: TAgent }) {
         </Badge>
       )}
     </Group>
+  );
+}
+
+/** The agent's pool; only its teams (and administrators) are told which. */
+function AgentPool({ agent: a }: { agent: TAgent }) {
+  if (!a.pool)
+    return (
+      <Text size="sm" c="dimmed">
+        another team&apos;s
+      </Text>
+    );
+  return (
+    <Text size="sm" ff="monospace">
+      {a.pool.name}
+    </Text>
   );
 }
 

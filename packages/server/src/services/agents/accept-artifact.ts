@@ -74,6 +74,8 @@ export async function acceptArtifact(
   agentId: string,
   ready: TAgentToServer<"ARTIFACT_READY">,
 ): Promise<{ ok: true } | { ok: false; reason: string }> {
+  // Before the stored object is looked at: its size and hash are not another agent's to learn.
+  await findIngestTarget(deps, ready.buildId, agentId);
   const key = artifactStorageKey(ready.buildId, ready.fileName);
   const refused = await checkArtifactUpload(deps, uploaded, key, ready);
   if (refused) return { ok: false, reason: refused };

@@ -5,6 +5,7 @@ import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { audit } from "../access.ts";
 import { ZAgentLabels } from "../builds/stored-request.ts";
+import { DEFAULT_POOL_ID } from "../pools/pool-access.ts";
 
 /** Longest a registration token may live, hours (30 days). */
 export const MAX_REGISTRATION_TTL_HOURS = 720;
@@ -15,6 +16,8 @@ const ttlError = (issue: { input?: unknown }) =>
 export const ZCreateRegistrationTokenInput = z.object({
   /** Labels the agent that registers with this token receives. */
   labels: ZAgentLabels.default({}),
+  /** Name of the agent pool the agent joins (default: the default shared pool). */
+  pool: z.string().min(1).max(100).optional(),
   /** Validity, hours (default 24, at most 30 days). */
   ttlHours: z
     .number({ error: ttlError })
@@ -49,6 +52,7 @@ export async function createRegistrationToken(
   if (actor && actor.role !== "admin")
     throw new AppError("FORBIDDEN", "only administrators may create agent registration tokens");
   const input = parseInput(raw);
+  const poolId = input.pool ? await poolIdByName(deps, input.pool) : null;
   const token = `kiln_reg_${randomBytes(24).toString("base64url")}`;
   // One clock read: the token lives exactly ttlHours from its creation.
   const createdAt = deps.now();
@@ -57,6 +61,7 @@ export async function createRegistrationToken(
     data: {
       tokenHash: hashRegistrationToken(token),
       labels: JSON.stringify(input.labels),
+      poolId,
       createdById: actor?.userId ?? null,
       expiresAt,
       createdAt,
@@ -64,6 +69,7 @@ export async function createRegistrationToken(
   });
   await audit(deps, actor ?? undefined, "agent.token.create", `agent-token:${row.id}`, {
     labels: input.labels,
+    pool: input.pool ?? DEFAULT_POOL_ID,
     expiresAt,
     ...(actor ? {} : { via: "server" }),
   });
@@ -74,6 +80,12 @@ export async function createRegistrationToken(
     expiresAt,
     command: `kiln agent --server ${shellQuote(deps.config.publicUrl)} --token ${token}`,
   };
+}
+
+async function poolIdByName(deps: ServerDeps, name: string): Promise<string> {
+  const pool = await deps.db.prisma.agentPool.findUnique({ where: { name }, select: { id: true } });
+  if (!pool) throw new AppError("NOT_FOUND", `no agent pool named '${name}'`, "pool");
+  return pool.id;
 }
 
 function parseInput(raw: z.input<typeof ZCreateRegistrationTokenInput>) {

@@ -2,6 +2,7 @@ import type { Actor, ServerDeps } from "../../context.ts";
 import { ACTIVE_STATUSES } from "@kiln/contracts/build-status";
 import { visibleBuildsWhere } from "../builds/build-access.ts";
 import { parseStoredJson, storedLabels, ZJsonObject } from "../stored-json.ts";
+import { agentPoolId, loadPoolRules, poolsVisibleTo } from "../pools/pool-access.ts";
 
 export interface TAgentListItem {
   id: string;
@@ -11,6 +12,13 @@ export interface TAgentListItem {
   draining: boolean;
   arch: string;
   version: string;
+  /** The agent's pool; null when the caller may not use it. */
+  pool: { id: string; name: string } | null;
+  /**
+   * Labels and host facts are shown to administrators and to the teams that
+   * may use the agent's pool; to anyone else they are empty and this is false.
+   */
+  details: boolean;
   labels: Record<string, string>;
   capacity: number;
   lastSeenAt: Date | null;
@@ -21,10 +29,15 @@ export interface TAgentListItem {
   hiddenBuilds: number;
 }
 
-/** Every agent with its current builds (any signed-in user: agents are shared). */
+/**
+ * Every agent with its current builds (any signed-in user sees that an agent
+ * exists and its state; its pool, labels and host facts only as `details` says).
+ */
 export async function listAgents(deps: ServerDeps, actor: Actor): Promise<TAgentListItem[]> {
   const p = deps.db.prisma;
   const agents = await p.agent.findMany({ orderBy: { name: "asc" } });
+  const pools = await loadPoolRules(deps);
+  const detailed = await poolsVisibleTo(deps, actor, pools);
   const active = await p.build.findMany({
     where: { status: { in: ACTIVE_STATUSES }, agentId: { not: null } },
     select: { id: true, number: true, status: true, agentId: true },
@@ -42,6 +55,9 @@ export async function listAgents(deps: ServerDeps, actor: Actor): Promise<TAgent
   );
   return agents.map((a) => {
     const mine = active.filter((b) => b.agentId === a.id);
+    const poolId = agentPoolId(a);
+    const details = detailed.has(poolId);
+    const pool = pools.find((rule) => rule.id === poolId);
     return {
       id: a.id,
       name: a.name,
@@ -49,11 +65,15 @@ export async function listAgents(deps: ServerDeps, actor: Actor): Promise<TAgent
       draining: a.draining,
       arch: a.arch,
       version: a.version,
-      labels: storedLabels(a, "Agent"),
+      pool: details && pool ? { id: pool.id, name: pool.name } : null,
+      details,
+      labels: details ? storedLabels(a, "Agent") : {},
       capacity: a.capacity,
       lastSeenAt: a.lastSeenAt,
       revoked: a.revokedAt !== null,
-      hostFacts: parseStoredJson(ZJsonObject, a.hostFacts, `Agent.hostFacts of ${a.id}`),
+      hostFacts: details
+        ? parseStoredJson(ZJsonObject, a.hostFacts, `Agent.hostFacts of ${a.id}`)
+        : {},
       builds: mine
         .filter((b) => visible.has(b.id))
         .map(({ id, number, status }) => ({ id, number, status })),

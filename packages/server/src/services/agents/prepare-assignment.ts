@@ -9,6 +9,7 @@ import { errorUnassignable } from "../builds/build-transitions.ts";
 import { rememberBuildSecrets } from "../builds/build-secret-masks.ts";
 import { parseResolvedElements, parseStoredRequest } from "../builds/stored-request.ts";
 import { getRecipeVersionForBuild } from "../recipes/find-recipes.ts";
+import { agentMayRunBuild } from "../dispatch/build-pools.ts";
 
 /** Where agents GET a catalog version's archive (relative to the server they are connected to). */
 export const agentCatalogPath = (sha256: string) => `/api/agents/catalogs/${sha256}`;
@@ -25,8 +26,15 @@ export async function prepareAssignment(
   agentId: string,
   buildId: string,
 ): Promise<TServerToAgent<"ASSIGN"> | null> {
-  const build = await deps.db.prisma.build.findUnique({ where: { id: buildId } });
+  const build = await deps.db.prisma.build.findUnique({
+    where: { id: buildId },
+    include: { recipe: { select: { allowSharedPools: true } } },
+  });
   if (!build || build.agentId !== agentId || build.status !== "ASSIGNED") return null;
+  if (!(await agentMayRunBuild(deps, agentId, build))) {
+    await errorUnassignable(deps, buildId, "its agent is no longer in a pool this build may use");
+    return null;
+  }
   try {
     const assign = await assignmentFor(deps, build);
     const secrets = assign.env.filter((entry) => entry.secret).map((entry) => entry.value);

@@ -5,6 +5,7 @@ import { AppError } from "../../app-error.ts";
 import type { ServerDeps } from "../../context.ts";
 import { hashSecret, randomSecret } from "../auth/secrets.ts";
 import { storedLabels } from "../stored-json.ts";
+import { DEFAULT_POOL_ID } from "../pools/pool-access.ts";
 import { hashRegistrationToken } from "./create-registration-token.ts";
 
 /** Kernel arch names agents may report, mapped to the names builds ask for. */
@@ -14,6 +15,8 @@ export const normalizeArch = (arch: string) => ARCH_ALIASES[arch] ?? arch;
 
 /**
  * Exchanges a one-time registration token for a new agent and its secret.
+ * The agent joins the token's pool (the default pool when it names none);
+ * labels it asks for are added under the token's, which win.
  * The secret is returned once; only its sha256 is stored. Unknown, used,
  * expired and revoked tokens are all the same 401, so a caller learns nothing
  * about which tokens exist.
@@ -50,6 +53,7 @@ export async function registerAgent(deps: ServerDeps, raw: unknown): Promise<TRe
     labels: JSON.stringify(labels),
     hostFacts: JSON.stringify(input.hostFacts ?? {}),
     secretHash: hashSecret(secret),
+    poolId: token.poolId ?? DEFAULT_POOL_ID,
     state: "OFFLINE",
     createdAt: now,
   };

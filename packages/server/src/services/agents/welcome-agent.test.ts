@@ -55,29 +55,33 @@ describeEachProvider("welcomeAgent", (provider, run) => {
     return id;
   }
 
-  run("records what the agent says; labels merge; a drained agent stays drained", async () => {
-    const agentId = await addAgent(f, "builder", {
-      labels: { zone: "eu", kvm: "no" },
-      state: "OFFLINE",
-    });
-    const welcome = await welcomeAgent(f.deps, agentId, hello());
-    expect(welcome).toEqual({
-      labels: { zone: "eu", kvm: "yes" },
-      draining: false,
-      resume: [],
-      abandon: [],
-      reassign: [],
-    });
-    const row = await f.db.prisma.agent.findUniqueOrThrow({ where: { id: agentId } });
-    expect(row).toMatchObject({ state: "ONLINE", arch: "amd64", capacity: 3, version: "0.2.0" });
-    expect(JSON.parse(row.labels)).toEqual({ zone: "eu", kvm: "yes" });
+  run(
+    "records what the agent says but keeps its labels; a drained agent stays drained",
+    async () => {
+      const agentId = await addAgent(f, "builder", {
+        labels: { zone: "eu", kvm: "no" },
+        state: "OFFLINE",
+      });
+      const welcome = await welcomeAgent(f.deps, agentId, hello());
+      // HELLO says kvm=yes: routing labels are the server's, so it stays "no".
+      expect(welcome).toEqual({
+        labels: { zone: "eu", kvm: "no" },
+        draining: false,
+        resume: [],
+        abandon: [],
+        reassign: [],
+      });
+      const row = await f.db.prisma.agent.findUniqueOrThrow({ where: { id: agentId } });
+      expect(row).toMatchObject({ state: "ONLINE", arch: "amd64", capacity: 3, version: "0.2.0" });
+      expect(JSON.parse(row.labels)).toEqual({ zone: "eu", kvm: "no" });
 
-    await f.db.prisma.agent.update({ where: { id: agentId }, data: { draining: true } });
-    expect((await welcomeAgent(f.deps, agentId, hello())).draining).toBe(true);
-    expect((await f.db.prisma.agent.findUniqueOrThrow({ where: { id: agentId } })).state).toBe(
-      "DRAINING",
-    );
-  });
+      await f.db.prisma.agent.update({ where: { id: agentId }, data: { draining: true } });
+      expect((await welcomeAgent(f.deps, agentId, hello())).draining).toBe(true);
+      expect((await f.db.prisma.agent.findUniqueOrThrow({ where: { id: agentId } })).state).toBe(
+        "DRAINING",
+      );
+    },
+  );
 
   run("resumes its builds, abandons others', re-sends ASSIGNs, loses the rest", async () => {
     const agentId = await addAgent(f, "returning", { capacity: 4 });

@@ -11,7 +11,11 @@ import { loseBuild } from "../dispatch/lose-build.ts";
 import { normalizeArch } from "./register-agent.ts";
 
 export interface TWelcome {
-  /** The agent's labels: those it registered with, overridden by those its HELLO names. */
+  /**
+   * The agent's routing labels as the server keeps them (registration token,
+   * administrator's edits). HELLO's own labels are ignored: an agent never
+   * chooses what it is routed.
+   */
   labels: Record<string, string>;
   /** The administrator's choice, which outlives connections. */
   draining: boolean;
@@ -63,7 +67,11 @@ export async function welcomeAgent(
   return welcome;
 }
 
-/** The agent is connected again: ONLINE (or DRAINING), with what it says about its host. */
+/**
+ * The agent is connected again: ONLINE (or DRAINING), with the facts it
+ * reports about its host (arch, version, capacity, checks). Its labels stay
+ * the server's.
+ */
 async function recordHello(
   deps: ServerDeps,
   agentId: string,
@@ -71,14 +79,13 @@ async function recordHello(
 ): Promise<{ labels: Record<string, string>; draining: boolean }> {
   const prisma = deps.db.prisma;
   const agent = await prisma.agent.findUniqueOrThrow({ where: { id: agentId } });
-  const labels = { ...storedLabels(agent, "Agent"), ...hello.labels };
+  const labels = storedLabels(agent, "Agent");
   const draining = agent.draining;
   await prisma.agent.update({
     where: { id: agentId },
     data: {
       state: draining ? "DRAINING" : "ONLINE",
       arch: normalizeArch(hello.arch),
-      labels: JSON.stringify(labels),
       version: hello.version,
       capacity: hello.capacity,
       hostFacts: JSON.stringify({

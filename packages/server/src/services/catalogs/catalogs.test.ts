@@ -217,6 +217,19 @@ describeEachProvider("catalogs", (provider) => {
     );
   });
 
+  it("catalog authors are maintainers: a member builds but may not create or upload", async () => {
+    const mel = await s.user("mel@example.com");
+    await s.deps.db.prisma.membership.create({
+      data: { userId: mel.userId, teamId, role: "member" },
+    });
+    const body = tarOf(tarEntry("el/README.md", { body: "x" }));
+    expect((await upload(mel, body, { teamId, name: "by-member" })).status).toBe(403);
+    await expect(
+      s.caller(mel).catalogs.create({ teamId, name: "by-member" }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+    expect((await upload(alice, body, { teamId, name: "by-maintainer" })).status).toBe(201);
+  });
+
   it("imports from a local git repository at a ref and subdirectory", async () => {
     const repo = path.join(s.tmp, "repo");
     writeTree(path.join(repo, "dib", "elements"), sampleElements());

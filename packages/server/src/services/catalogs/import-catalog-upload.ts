@@ -10,7 +10,7 @@ import path from "node:path";
 import type { CatalogModel as Catalog } from "@kiln/db/client";
 import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
-import { audit, requireTeamRole } from "../access.ts";
+import { audit, CATALOG_AUTHOR_ROLE, requireTeamRole } from "../access.ts";
 import { catalogLimits } from "./catalog-limits.ts";
 import { extractTarSafely } from "./extract-tar-safely.ts";
 import { chooseCatalogRoot, importCatalogTree } from "./import-catalog-tree.ts";
@@ -58,7 +58,7 @@ export async function authorizeCatalogImport(
     requireSourceKind(catalog, kind, "catalogId");
     return catalog;
   }
-  await requireTeamRole(deps, actor, target.teamId, "member");
+  await requireTeamRole(deps, actor, target.teamId, CATALOG_AUTHOR_ROLE);
   return undefined;
 }
 

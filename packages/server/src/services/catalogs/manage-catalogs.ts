@@ -11,7 +11,7 @@ import {
 import { z } from "zod";
 import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
-import { audit, readableTeamIds, requireTeamRole } from "../access.ts";
+import { audit, CATALOG_AUTHOR_ROLE, readableTeamIds, requireTeamRole } from "../access.ts";
 import { importCatalogTree, type TImportTreeResult } from "./import-catalog-tree.ts";
 import { ZResourceName } from "../resource-name.ts";
 
@@ -87,7 +87,7 @@ export async function requireCatalog(
   if (need === "write") {
     if (!c.teamId)
       throw new AppError("FORBIDDEN", "the built-in catalog is registered by the server");
-    await requireTeamRole(deps, actor, c.teamId, "member", "catalog");
+    await requireTeamRole(deps, actor, c.teamId, CATALOG_AUTHOR_ROLE, "catalog");
     return c;
   }
   if (c.teamId === null || c.visibility === "public") return c;
@@ -134,7 +134,7 @@ export async function createCatalog(
   actor: Actor,
   input: TCreateCatalogInput,
 ): Promise<TCatalogSummary> {
-  await requireTeamRole(deps, actor, input.teamId, "member");
+  await requireTeamRole(deps, actor, input.teamId, CATALOG_AUTHOR_ROLE);
   const name = ZCatalogName.safeParse(input.name);
   if (!name.success) {
     throw new AppError("INVALID_INPUT", `catalog name: ${name.error.issues[0]?.message}`, "name");
@@ -176,7 +176,7 @@ export async function findOrCreateCatalog(
   actor: Actor,
   input: TCreateCatalogInput,
 ): Promise<Catalog> {
-  await requireTeamRole(deps, actor, input.teamId, "member");
+  await requireTeamRole(deps, actor, input.teamId, CATALOG_AUTHOR_ROLE);
   const where = { teamId_name: { teamId: input.teamId, name: input.name } };
   const found = await deps.db.prisma.catalog.findUnique({ where });
   if (found) return found;

@@ -4,6 +4,8 @@ import { agentTopic } from "../builds/build-topics.ts";
 import { publishStoredBuild } from "../builds/publish-build-change.ts";
 import { ZStoredPlacement } from "../builds/stored-request.ts";
 import { parseStoredJson, storedLabels } from "../stored-json.ts";
+import { agentPoolId, loadPoolRules } from "../pools/pool-access.ts";
+import { buildPools } from "./build-pools.ts";
 import {
   candidateAgents,
   waitingReason,
@@ -25,8 +27,8 @@ export interface TDispatchResult {
 type TAttempt = "assigned" | "taken" | "full";
 
 /**
- * Assigns QUEUED builds, oldest first, to ONLINE agents whose arch and labels
- * fit and that have a free slot; publishes `agent:<id>` `{type:"assign",
+ * Assigns QUEUED builds, oldest first, to ONLINE agents of a pool the build's
+ * team may use (build-pools.ts) whose arch and labels fit and that have a free slot; publishes `agent:<id>` `{type:"assign",
  * buildId}` for each. Safe with several dispatchers at once (two server
  * processes on PostgreSQL): a build moves out of QUEUED only through a
  * conditional update, and an agent's slots are counted under a lock on its
@@ -40,7 +42,15 @@ export async function dispatchQueued(
   const p = deps.db.prisma;
   const agents = await p.agent.findMany({
     where: { revokedAt: null, state: { in: ["ONLINE", "DRAINING"] } },
-    select: { id: true, name: true, arch: true, labels: true, state: true, capacity: true },
+    select: {
+      id: true,
+      name: true,
+      arch: true,
+      labels: true,
+      state: true,
+      capacity: true,
+      poolId: true,
+    },
   });
   const counts = await p.build.groupBy({
     by: ["agentId"],
@@ -51,14 +61,22 @@ export async function dispatchQueued(
   const slots: TAgentSlot[] = agents.map((a) => ({
     ...a,
     labels: storedLabels(a, "Agent"),
+    poolId: agentPoolId(a),
     active: active.get(a.id) ?? 0,
   }));
+  const poolRules = await loadPoolRules(deps);
 
   const queued = await p.build.findMany({
     where: { status: "QUEUED", deletedAt: null },
     orderBy: [{ queuedAt: "asc" }, { id: "asc" }],
     take: opts.maxBuilds ?? 500,
-    select: { id: true, request: true, waitingReason: true },
+    select: {
+      id: true,
+      request: true,
+      waitingReason: true,
+      teamId: true,
+      recipe: { select: { allowSharedPools: true } },
+    },
   });
   const result: TDispatchResult = { assigned: [], waiting: 0 };
   for (const build of queued) {
@@ -67,7 +85,11 @@ export async function dispatchQueued(
       build.request,
       `Build.request of build ${build.id}`,
     );
-    const needs: TBuildNeeds = { arch: req.arch, labels: req.agentLabels };
+    const needs: TBuildNeeds = {
+      arch: req.arch,
+      labels: req.agentLabels,
+      ...buildPools(poolRules, build),
+    };
     let outcome: TAttempt | "none" = "none";
     for (const agent of candidateAgents(slots, needs)) {
       outcome = await attempt(deps, build.id, agent);

@@ -11,6 +11,8 @@ export interface TAgentSlot {
   /** ONLINE | OFFLINE | DRAINING */
   state: string;
   capacity: number;
+  /** The agent's pool (absent: any build's pools admit it). */
+  poolId?: string;
   /** ASSIGNED + RUNNING builds on it now. */
   active: number;
 }
@@ -18,7 +20,15 @@ export interface TAgentSlot {
 export interface TBuildNeeds {
   arch: string;
   labels: Record<string, string>;
+  /** Pools the build's team may use (absent: every pool). */
+  pools?: ReadonlySet<string>;
+  /** Says, when no agent of those pools is online, which pools the build may use. */
+  poolsWhy?: string;
 }
+
+/** The agent is in a pool the build may run on. */
+export const inBuildPools = (agent: Pick<TAgentSlot, "poolId">, needs: TBuildNeeds): boolean =>
+  !needs.pools || (agent.poolId !== undefined && needs.pools.has(agent.poolId));
 
 const ARCH_ALIASES: Record<string, string> = {
   x86_64: "amd64",
@@ -41,6 +51,7 @@ export function missingLabels(agent: Pick<TAgentSlot, "labels">, needs: TBuildNe
 
 export function agentFits(agent: TAgentSlot, needs: TBuildNeeds): boolean {
   return (
+    inBuildPools(agent, needs) &&
     normaliseArch(agent.arch) === normaliseArch(needs.arch) &&
     missingLabels(agent, needs).length === 0
   );
@@ -54,10 +65,15 @@ export function candidateAgents(agents: TAgentSlot[], needs: TBuildNeeds): TAgen
 }
 
 /**
- * Why a build waits: "no agent online", "no agent for arch arm64",
+ * Why a build waits: the pools it may use have no agent, "no agent online", "no agent for arch arm64",
  * "agents a, b lack label zone=eu", "all matching agents busy (a: 1/1)".
  */
-export function waitingReason(agents: TAgentSlot[], needs: TBuildNeeds): string {
+export function waitingReason(all: TAgentSlot[], needs: TBuildNeeds): string {
+  // Agents of pools the build may not use are never named: they are other teams' hosts.
+  const agents = all.filter((agent) => inBuildPools(agent, needs));
+  const elsewhere = all.some((agent) => agent.state === "ONLINE");
+  if (agents.length === 0 && needs.poolsWhy && (needs.pools?.size === 0 || elsewhere))
+    return needs.poolsWhy;
   const online = agents.filter((a) => a.state === "ONLINE");
   if (online.length === 0) {
     const draining = agents

@@ -17,6 +17,8 @@ export interface TRecipeSummary {
   description: string;
   visibility: string;
   keepBuilds: number | null;
+  /** Builds with secrets may run on shared agent pools. */
+  allowSharedPools: boolean;
   createdAt: Date;
   archivedAt: Date | null;
   latestVersion: number | null;
@@ -96,6 +98,7 @@ function toSummary(r: Recipe, latest?: RecipeVersion): TRecipeSummary {
     description: r.description,
     visibility: r.visibility,
     keepBuilds: r.keepBuilds,
+    allowSharedPools: r.allowSharedPools,
     createdAt: r.createdAt,
     archivedAt: r.archivedAt,
     latestVersion: latest?.version ?? null,

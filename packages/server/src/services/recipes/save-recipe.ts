@@ -217,10 +217,17 @@ export async function updateRecipe(
     visibility?: "private" | "public";
     keepBuilds?: number | null;
     archived?: boolean;
+    /** Builds with secrets may run on shared agent pools (maintainers and above). */
+    allowSharedPools?: boolean;
   },
 ): Promise<void> {
   const recipe = await requireRecipe(deps, actor, input.recipeId, "write");
   const data: Record<string, unknown> = {};
+  if (input.allowSharedPools !== undefined) {
+    // Hands the recipe's secrets to hosts other teams' hooks also run on.
+    await requireTeamRole(deps, actor, recipe.teamId, "maintainer");
+    data.allowSharedPools = input.allowSharedPools;
+  }
   if (input.name !== undefined) data.name = parseOrThrow(ZRecipeName, input.name, "name");
   if (input.visibility !== undefined)
     data.visibility = parseOrThrow(ZRecipeVisibility, input.visibility, "visibility");

@@ -1,5 +1,5 @@
 "use client";
-import { Button } from "@mantine/core";
+import { Button, Text } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { useQuery } from "@tanstack/react-query";
 import { AddAgentDialog } from "@/components/agent/add-agent-dialog";
@@ -33,6 +33,12 @@ export default function AgentsPage() {
           )
         }
       />
+      <Text size="sm" c="dimmed" mb="sm">
+        Each agent belongs to one pool, set by its registration token or an administrator: a build
+        runs only on agents of pools its team may use, and a recipe with secrets only on its
+        team&apos;s own pools unless the recipe allows shared ones. Pools are managed under
+        Settings, Agent pools.
+      </Text>
       <LocalAgentNotice status={local.data} />
       {agents.isSuccess && <NoAgentNotice agents={agents.data} />}
       <QueueReasons queued={queued.data?.items ?? []} />

@@ -14,6 +14,7 @@ import {
 } from "@/components/recipe/recipe-form-state";
 import { RecipeHistory } from "@/components/recipe/recipe-history";
 import { RecipeSaveForm } from "@/components/recipe/recipe-save-form";
+import { RecipeSharedPools } from "@/components/recipe/recipe-shared-pools";
 import { RecipeTrends } from "@/components/recipe/recipe-trends";
 import { useTRPC, type RouterOutputs } from "@/lib/trpc";
 
@@ -41,6 +42,13 @@ function RecipeView({ recipe: r }: { recipe: TRecipe }) {
         <VersionSummary version={r.current} />
       ) : (
         <Alert color="yellow">No version saved yet.</Alert>
+      )}
+      {r.current?.env.some((entry) => entry.secret) && (
+        <RecipeSharedPools
+          recipeId={r.id}
+          allowSharedPools={r.allowSharedPools}
+          canEdit={r.canEdit}
+        />
       )}
       <RecipeTrends recipeId={r.id} />
     </Stack>
