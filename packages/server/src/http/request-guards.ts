@@ -46,7 +46,10 @@ export function capBody(
 }
 
 /** The whole body of a small request, refused past `maxBytes` (stops reading there). */
-export async function readCappedBody(req: Request, maxBytes: number): Promise<Uint8Array> {
+export async function readCappedBody(
+  req: Request,
+  maxBytes: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   checkDeclaredLength(req.headers, maxBytes);
   if (!req.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];

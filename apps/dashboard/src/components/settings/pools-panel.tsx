@@ -88,9 +88,9 @@ function CreatePool({ isAdmin, teamOptions }: { isAdmin: boolean; teamOptions: T
     trpc.pools.create.mutationOptions({
       ...feedback,
       onError: undefined,
-      onSuccess: (...args) => {
+      onSuccess: () => {
         setName("");
-        return feedback.onSuccess(...args);
+        return feedback.onSuccess();
       },
     }),
   );
