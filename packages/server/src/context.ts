@@ -23,6 +23,18 @@ export interface ServerConfig {
   maxCatalogTreeBytes?: number;
   /** Most entries in a catalog archive (default 20000). */
   maxCatalogEntries?: number;
+  /** Catalog imports (uploads and git) running at once; more are refused (default 4). */
+  maxConcurrentImports?: number;
+  /** Bytes all running catalog imports may have extracted together (default 2 × the tree limit). */
+  maxExtractingBytes?: number;
+  /** Hosts git imports may fetch from; empty: any host with only public addresses. */
+  gitAllowedHosts?: string[];
+  /** Extra CA certificates (PEM file) trusted for git's https, e.g. a company CA. */
+  gitCaFile?: string;
+  /** Longest a git fetch may take, milliseconds (default 5 minutes). */
+  gitTimeoutMs?: number;
+  /** Largest git fetch (the packed objects on disk), bytes (default: the tree limit). */
+  gitMaxFetchBytes?: number;
 }
 
 /** Everything services need: one object, created once per server process. */
