@@ -5,17 +5,21 @@
  * its refusals must not tell an open port from a closed one, and git must not
  * use the server's HOME (credential helpers, extra headers).
  */
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { git, sampleElements, writeTree } from "@kiln/server/testing/catalog-test-server";
 import { startSecurityServer, type TSecurityServer } from "./support/security-server.ts";
 import {
   closedPort,
   hasOpenssl,
   makeCertificate,
   startCanary,
+  startGitHttpsServer,
   startHttpsServer,
+  startSilentListener,
   type TCanary,
 } from "./support/tls-listeners.ts";
 
@@ -153,6 +157,44 @@ describe("git import SSRF", () => {
       } finally {
         restore("HOME", savedHome);
         await privateRepo.close();
+      }
+    });
+
+    it("imports over https from an allowed host, within the size and time caps", async () => {
+      const work = path.join(dir, "work");
+      writeTree(path.join(work, "elements"), sampleElements());
+      // Incompressible, so the fetched objects are surely past the cap below.
+      fs.writeFileSync(path.join(work, "elements", "tools", "blob"), randomBytes(64 * 1024));
+      git(work, "init", "-q", "-b", "main");
+      git(work, "add", ".");
+      git(work, "commit", "-q", "-m", "elements");
+      const root = path.join(dir, "served");
+      fs.mkdirSync(root);
+      git(root, "clone", "-q", "--bare", work, "elements.git");
+      const served = await startGitHttpsServer(root, certificate);
+      const stalled = await startSilentListener();
+      try {
+        const url = `https://127.0.0.1:${served.port}/elements.git`;
+        s.setConfig({ gitAllowedHosts: ["127.0.0.1"], gitCaFile: certificate.cert });
+        expect(await importGit(url)).toBe("");
+
+        s.setConfig({
+          gitAllowedHosts: ["127.0.0.1"],
+          gitCaFile: certificate.cert,
+          gitMaxFetchBytes: 32 * 1024,
+        });
+        expect(await importGit(url)).toBe(
+          "git import failed: the repository is larger than 32768 bytes",
+        );
+
+        s.setConfig({ gitAllowedHosts: ["127.0.0.1"], gitTimeoutMs: 1500 });
+        expect(await importGit(`https://127.0.0.1:${stalled.port}/slow.git`)).toBe(
+          "git import failed: the fetch took longer than 2 s",
+        );
+        expect(stalled.connections).toBeGreaterThan(0);
+      } finally {
+        await served.close();
+        await stalled.close();
       }
     });
   });

@@ -122,31 +122,45 @@ export async function fetchRef(sandbox: TGitSandbox, options: TFetchOptions): Pr
     {
       reject: false,
       stdin: "ignore",
-      timeout: options.timeoutMs,
       env: gitEnv(sandbox.home),
       extendEnv: false,
+      // Its own process group: git's transport helper must die with it.
+      detached: true,
     },
   );
+  const killGroup = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  };
   let tooLarge = false;
+  let timedOut = false;
   const watch = setInterval(() => {
     void directoryBytes(sandbox.repo).then((bytes) => {
       if (bytes > options.maxBytes && !tooLarge) {
         tooLarge = true;
-        child.kill("SIGKILL");
+        killGroup();
       }
     });
   }, 200);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup();
+  }, options.timeoutMs);
   let result;
   try {
     result = await child;
   } finally {
     clearInterval(watch);
+    clearTimeout(timer);
   }
   // A fetch that finished between two looks is weighed once more.
   if (tooLarge || (await directoryBytes(sandbox.repo)) > options.maxBytes) {
     throw fetchFailed(`the repository is larger than ${options.maxBytes} bytes`, "url");
   }
-  if (result.timedOut) {
+  if (timedOut) {
     throw fetchFailed(
       `the fetch took longer than ${Math.round(options.timeoutMs / 1000)} s`,
       "url",
