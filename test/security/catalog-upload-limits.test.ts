@@ -190,6 +190,27 @@ describe("catalog upload resource limits", () => {
     expect((await first.done).status).toBe(201);
   });
 
+  it("still imports a multipart form whose fields follow the file, and caps its file part", async () => {
+    const form = new FormData();
+    form.append("file", new Blob([new Uint8Array(ninetyKibArchive())]), "el.tar");
+    form.append("teamId", s.f.teamA);
+    form.append("name", "from-a-form");
+    const post = (body: FormData) =>
+      fetch(`${s.url}/api/catalogs/upload`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${s.token}` },
+        body,
+      });
+    const res = await post(form);
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { version: { origin: string } }).version.origin).toBe("el.tar");
+
+    s.setConfig({ maxCatalogBytes: 64 * KIB });
+    const tooBig = await post(form);
+    expect(tooBig.status).toBe(413);
+    expect(await tooBig.text()).toMatch(/larger than 65536 bytes/);
+  });
+
   it("streams a 100 MiB multipart upload to disk instead of holding it in memory", async () => {
     s.setConfig({ maxCatalogBytes: 200 << 20 });
     const boundary = "kilnboundary7d1f";

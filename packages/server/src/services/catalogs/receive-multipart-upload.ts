@@ -43,7 +43,8 @@ export async function receiveMultipartUpload(
   let failure: unknown;
   const fail = (err: unknown) => {
     failure ??= err;
-    abort.abort();
+    // Not from inside busboy's own event (it still touches the part after emitting it).
+    queueMicrotask(() => abort.abort());
   };
   let parser: busboy.Busboy;
   try {
