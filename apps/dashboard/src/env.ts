@@ -83,7 +83,7 @@ export const ZDashboardEnv = z.object({
         .map((host) => host.trim().toLowerCase())
         .filter(Boolean),
     ),
-  /** PEM file of extra CA certificates git trusts for https imports (a company CA). */
+  /** PEM bundle git trusts for https imports instead of the system CAs (e.g. a company CA). */
   KILN_GIT_CA_FILE: z.string().min(1).optional(),
   /** Longest a git import's fetch may take, seconds. */
   KILN_GIT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(300),

@@ -29,7 +29,7 @@ export interface ServerConfig {
   maxExtractingBytes?: number;
   /** Hosts git imports may fetch from; empty: any host with only public addresses. */
   gitAllowedHosts?: string[];
-  /** Extra CA certificates (PEM file) trusted for git's https, e.g. a company CA. */
+  /** PEM bundle git trusts for https instead of the system CAs (e.g. a company CA). */
   gitCaFile?: string;
   /** Longest a git fetch may take, milliseconds (default 5 minutes). */
   gitTimeoutMs?: number;
