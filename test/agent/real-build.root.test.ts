@@ -26,7 +26,11 @@ import type { Logger } from "@kiln/contracts/logger";
 import type { ServerDeps } from "@kiln/server/context";
 import type { AppRouter } from "@kiln/server/routers/app-router";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
-import { createFixture, type TFixture } from "@kiln/server/testing/builds-fixture";
+import {
+  createFixture,
+  makeCatalogAuthor,
+  type TFixture,
+} from "@kiln/server/testing/builds-fixture";
 import { importCatalogTree } from "@kiln/server/services/catalogs/import-catalog-tree";
 import {
   findOrCreateCatalog,
@@ -330,6 +334,7 @@ describe.skipIf(why)(`a real root build through tRPC, gateway and agent${skipNot
         '#!/bin/bash\nset -eu\necho "hello from the team catalog"\n',
         { mode: 0o755 },
       );
+      await makeCatalogAuthor(f, f.users.alice);
       const catalog = await findOrCreateCatalog(deps, f.users.alice, {
         teamId: f.teamA,
         name: "fake",

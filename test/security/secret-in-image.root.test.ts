@@ -33,7 +33,11 @@ import {
 } from "@kiln/server/services/catalogs/manage-catalogs";
 import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
-import { createFixture, type TFixture } from "@kiln/server/testing/builds-fixture";
+import {
+  createFixture,
+  makeCatalogAuthor,
+  type TFixture,
+} from "@kiln/server/testing/builds-fixture";
 import { startApiServer, type TApiServer } from "@kiln/server/testing/start-api-server";
 import { canBuild, firstReason, hasTool, skipNote } from "@kiln/engine/testing/host-capabilities";
 import type { BuildExecutor } from "../../apps/cli/src/agent/build-executor.ts";
@@ -127,6 +131,7 @@ describe.skipIf(why)(`recipe secrets stay out of images and artifacts${skipNote(
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-secret-image-"));
     agentDir = path.join(tmp, "agent");
     f = await createFixture(sqlite);
+    await makeCatalogAuthor(f, f.users.alice);
     deps = {
       ...f.deps,
       config: {
@@ -255,6 +260,8 @@ describe.skipIf(why)(`recipe secrets stay out of images and artifacts${skipNote(
           ],
         },
       });
+      // The test's agent is in the default shared pool: a maintainer lets this recipe use it.
+      await trpc.recipes.update.mutate({ recipeId: recipe.recipeId, allowSharedPools: true });
       const { id } = await trpc.builds.create.mutate({ recipeVersionId: recipe.version.id });
       await dispatchQueued(deps);
       await expect

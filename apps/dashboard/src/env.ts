@@ -64,6 +64,35 @@ export const ZDashboardEnv = z.object({
   KILN_KEEP_BUILDS: z.coerce.number().int().min(1).default(10),
   /** Largest accepted catalog upload in MiB. */
   KILN_MAX_CATALOG_MB: z.coerce.number().int().min(1).default(200),
+  /** Catalog imports (uploads and git) running at once; more get 429 "busy, try again". */
+  KILN_MAX_CONCURRENT_IMPORTS: z.coerce.number().int().min(1).default(4),
+  /**
+   * MiB all running catalog imports may have extracted together (one import may
+   * expand to 10 × KILN_MAX_CATALOG_MB); an import that would pass it gets 429.
+   * Default: twice one import's limit.
+   */
+  KILN_CATALOG_EXTRACT_BUDGET_MB: z.coerce.number().int().min(1).optional(),
+  /**
+   * Comma-separated hosts git imports may fetch from (`git.example.com`,
+   * `*.example.com`, `10.0.0.5`); a listed host may have private addresses.
+   * Unset: any host whose every address is public. Loopback, link-local and
+   * cloud metadata addresses of unlisted hosts are always refused.
+   */
+  KILN_GIT_ALLOWED_HOSTS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((host) => host.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  /** PEM bundle git trusts for https imports instead of the system CAs (e.g. a company CA). */
+  KILN_GIT_CA_FILE: z.string().min(1).optional(),
+  /** Longest a git import's fetch may take, seconds. */
+  KILN_GIT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(300),
+  /** Largest git fetch in MiB (the repository's packed objects); default 10 × KILN_MAX_CATALOG_MB. */
+  KILN_GIT_MAX_FETCH_MB: z.coerce.number().int().min(1).optional(),
   /** URL people and agents reach this server at (setup links, `kiln agent --server`). */
   KILN_PUBLIC_URL: z.url().optional(),
   /**

@@ -44,6 +44,29 @@ export interface TTreeHash {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/**
+ * File operations in flight at once during one walk. Reading every file of a
+ * directory at once runs out of descriptors (EMFILE) on a directory of
+ * thousands of files; a few dozen keep the disk busy all the same.
+ */
+export const TREE_READ_CONCURRENCY = 32;
+
+/** Runs at most `limit` of the functions given to it at once, in order of arrival. */
+function concurrencyLimit(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 export async function hashElementTree(
   root: string,
   limits: TTreeLimits,
@@ -55,10 +78,12 @@ export async function hashElementTree(
   let files = 0;
   let bytes = 0;
   let entries = 0;
+  // Only leaf operations take a slot: a directory waiting on its children holds none.
+  const io = concurrencyLimit(TREE_READ_CONCURRENCY);
 
-  // Lines come back in name order; the files of one directory are read in parallel.
+  // Lines come back in name order; the files of one directory are read a few at a time.
   const visit = async (dir: string, rel: string): Promise<string[]> => {
-    const raw = await fs.readdir(dir, { encoding: "buffer" });
+    const raw = await io(() => fs.readdir(dir, { encoding: "buffer" }));
     raw.sort(Buffer.compare);
     const parts = await Promise.all(
       raw.map(async (nameBytes): Promise<string[]> => {
@@ -73,7 +98,7 @@ export async function hashElementTree(
         if (++entries > limits.maxEntries) {
           throw reject(`the tree has more than ${limits.maxEntries} entries`);
         }
-        const st = await fs.lstat(full);
+        const st = await io(() => fs.lstat(full));
         if (st.isDirectory()) {
           return [`${relPath}\x00040000\x00\n`, ...(await visit(full, relPath))];
         }
@@ -87,13 +112,14 @@ export async function hashElementTree(
             );
           }
           const mode = st.mode & 0o111 ? "100755" : "100644";
-          return [`${relPath}\x00${mode}\x00${await hashFile(full, st.size)}\n`];
+          const digest = await io(() => hashFile(full, st.size));
+          return [`${relPath}\x00${mode}\x00${digest}\n`];
         }
         if (st.isSymbolicLink()) {
-          const target = await fs.readlink(full);
+          const target = await io(() => fs.readlink(full));
           let real: string;
           try {
-            real = await fs.realpath(full);
+            real = await io(() => fs.realpath(full));
           } catch {
             throw reject(`symlink '${relPath}' -> '${target}' points to nothing inside the tree`);
           }

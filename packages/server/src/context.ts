@@ -41,6 +41,18 @@ export interface ServerConfig {
   trustedProxies?: readonly string[];
   /** Failed sign-ins from one client address before backoff starts (default 100). */
   signInFailuresPerAddress?: number;
+  /** Catalog imports (uploads and git) running at once; more are refused (default 4). */
+  maxConcurrentImports?: number;
+  /** Bytes all running catalog imports may have extracted together (default 2 × the tree limit). */
+  maxExtractingBytes?: number;
+  /** Hosts git imports may fetch from; empty: any host with only public addresses. */
+  gitAllowedHosts?: string[];
+  /** PEM bundle git trusts for https instead of the system CAs (e.g. a company CA). */
+  gitCaFile?: string;
+  /** Longest a git fetch may take, milliseconds (default 5 minutes). */
+  gitTimeoutMs?: number;
+  /** Largest git fetch (the packed objects on disk), bytes (default: the tree limit). */
+  gitMaxFetchBytes?: number;
 }
 
 /** Everything services need: one object, created once per server process. */

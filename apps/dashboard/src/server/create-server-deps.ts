@@ -15,6 +15,10 @@ export function kilnVersion(): string {
   return pkg.version ?? "0.0.0";
 }
 
+function mebibytes(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : value * 1024 * 1024;
+}
+
 /** The one `ServerDeps` of this process, from the parsed environment and the loaded secret key. */
 export function createServerDeps(
   env: TDashboardEnv,
@@ -41,6 +45,12 @@ export function createServerDeps(
     catalogCacheDir: path.join(env.dataDir, "catalog-cache"),
     trustedProxies: env.KILN_TRUSTED_PROXIES,
     signInFailuresPerAddress: env.KILN_SIGNIN_FAILURES_PER_ADDRESS,
+    maxConcurrentImports: env.KILN_MAX_CONCURRENT_IMPORTS,
+    maxExtractingBytes: mebibytes(env.KILN_CATALOG_EXTRACT_BUDGET_MB),
+    gitAllowedHosts: env.KILN_GIT_ALLOWED_HOSTS,
+    gitCaFile: env.KILN_GIT_CA_FILE,
+    gitTimeoutMs: env.KILN_GIT_TIMEOUT_SECONDS * 1000,
+    gitMaxFetchBytes: mebibytes(env.KILN_GIT_MAX_FETCH_MB),
   };
   return {
     db: createDb({ url: env.databaseUrl }),

@@ -163,6 +163,14 @@ export async function recordStarted(f: TFixture, buildId: string): Promise<void>
   });
 }
 
+/** Gives a member of team A the least role that authors catalogs (alice is a plain member). */
+export async function makeCatalogAuthor(f: TFixture, actor: Actor): Promise<void> {
+  await f.db.prisma.membership.update({
+    where: { userId_teamId: { userId: actor.userId, teamId: f.teamA } },
+    data: { role: "maintainer" },
+  });
+}
+
 /** Adds an agent as the gateway would after registration. */
 export async function addAgent(
   f: TFixture,

@@ -20,6 +20,8 @@ export interface TExtractTarOptions {
   limits: TCatalogLimits;
   /** Start of every message: "catalog upload", "git import"… */
   what: string;
+  /** Called with each file's size before it is written; throws to refuse it (a shared budget). */
+  reserve?: (bytes: number) => void;
 }
 
 export interface TExtractTarResult {
@@ -98,6 +100,7 @@ export async function extractTarSafely(opts: TExtractTarOptions): Promise<TExtra
             "file",
           );
         }
+        opts.reserve?.(entry.size);
         await ensureParents(segs, entry.name);
         // "wx" never follows or replaces an existing path (symlink included).
         const fh = await fs.open(full, "wx", entry.mode & 0o111 ? 0o755 : 0o644);

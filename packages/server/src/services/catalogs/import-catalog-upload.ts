@@ -11,6 +11,7 @@ import type { CatalogModel as Catalog } from "@kiln/db/client";
 import { AppError } from "../../app-error.ts";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { audit, CATALOG_AUTHOR_ROLE, requireTeamRole } from "../access.ts";
+import { withImportSlot, type TImportSlot } from "./catalog-import-gate.ts";
 import { catalogLimits } from "./catalog-limits.ts";
 import { extractTarSafely } from "./extract-tar-safely.ts";
 import { chooseCatalogRoot, importCatalogTree } from "./import-catalog-tree.ts";
@@ -34,6 +35,8 @@ export interface TImportUploadInput {
   fileName: string;
   /** Directory inside the archive holding the elements (default: auto, see chooseCatalogRoot). */
   subdir?: string;
+  /** The import's place among those running (taken here when not given). */
+  slot?: TImportSlot;
 }
 
 export interface TImportResult {
@@ -87,6 +90,20 @@ export async function importCatalogUpload(
 ): Promise<TImportResult> {
   const known = await authorizeCatalogImport(deps, actor, input.target, "upload");
   const subdir = input.subdir ? checkSubdir(input.subdir) : undefined;
+  const given = input.slot;
+  if (given) return importArchive(deps, actor, input, { known, subdir, slot: given });
+  return withImportSlot(deps, "catalog upload", (slot) =>
+    importArchive(deps, actor, input, { known, subdir, slot }),
+  );
+}
+
+async function importArchive(
+  deps: ServerDeps,
+  actor: Actor,
+  input: TImportUploadInput,
+  context: { known: Catalog | undefined; subdir: string | undefined; slot: TImportSlot },
+): Promise<TImportResult> {
+  const { known, subdir } = context;
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "kiln-catalog-upload-"));
   try {
     await extractTarSafely({
@@ -94,6 +111,7 @@ export async function importCatalogUpload(
       dir: tmp,
       limits: catalogLimits(deps.config),
       what: "catalog upload",
+      reserve: context.slot.reserve,
     });
     const root = subdir ? subdirOf(tmp, subdir, "catalog upload") : chooseCatalogRoot(tmp);
     // The catalog is created only once the archive has proved good.
