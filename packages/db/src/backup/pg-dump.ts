@@ -7,7 +7,7 @@ import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import pg, { type Client } from "pg";
 import { DatabaseBackupError, DatabaseNotEmptyError } from "../errors.ts";
-import type { TDatabaseContents } from "./database-contents.ts";
+import { dataRows, type TDatabaseContents } from "./database-contents.ts";
 import { pgToolVersion, runPgTool, type TPgToolOptions } from "./pg-tools.ts";
 
 export interface TPgDumpResult extends TDatabaseContents {
@@ -79,7 +79,7 @@ export async function restorePg(
     const database = (await client.query<{ db: string }>("SELECT current_database() AS db"))
       .rows[0]!.db;
     const { counts } = await describePg(client);
-    const rows = Object.values(counts).reduce((sum, n) => sum + n, 0);
+    const rows = dataRows(counts);
     if (rows > 0 && !tools.force) throw new DatabaseNotEmptyError(rows, `database ${database}`);
     await requireNoOtherClients(client, database);
     // Found before anything is dropped.

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { DatabaseBackupError, DatabaseNotEmptyError } from "../errors.ts";
-import type { TDatabaseContents } from "./database-contents.ts";
+import { dataRows, type TDatabaseContents } from "./database-contents.ts";
 
 /** Pages per backup step: all of them, so the copy is one read transaction (one snapshot). */
 const ALL_PAGES = 0x7fffffff;
@@ -76,11 +76,11 @@ export async function restoreSqlite(
   if (!existed) chmodSync(target, 0o600);
 }
 
-/** Rows in all of the database's own tables (the migration table does not count). */
+/** Rows of data in the database's own tables (the migration table and seeded rows do not count). */
 function totalRows(file: string): number {
   const db = new Database(file, { fileMustExist: true, timeout: 15_000 });
   try {
-    return Object.values(describeSqlite(db).counts).reduce((sum, rows) => sum + rows, 0);
+    return dataRows(describeSqlite(db).counts);
   } finally {
     db.close();
   }
