@@ -9,14 +9,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createTRPCClient, httpLink } from "@trpc/client";
-import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
 import type { TBuildEvent } from "@kiln/contracts/build-event";
 import { encodeLogData } from "@kiln/protocol";
 import type { ServerDeps } from "@kiln/server/context";
-import type { AppRouter } from "@kiln/server/routers/app-router";
 import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
 import { importCatalogTree } from "@kiln/server/services/catalogs/import-catalog-tree";
 import { findOrCreateCatalog } from "@kiln/server/services/catalogs/manage-catalogs";
@@ -24,6 +21,7 @@ import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
 import { createFixture, type TFixture } from "@kiln/server/testing/builds-fixture";
 import { connectNewAgent, type FakeAgent } from "@kiln/server/testing/fake-agent";
 import { startApiServer, type TApiServer } from "@kiln/server/testing/start-api-server";
+import { tokenClient } from "../support/trpc-client.ts";
 
 const TOKEN = "ghp_S3cr3tT0ken/with+odd&chars=1";
 const KEY_LINES = [
@@ -56,7 +54,7 @@ describe("the server masks recipe secrets in what agents report", () => {
   let api: TApiServer;
   let token: string;
   let agent: FakeAgent;
-  let trpc: ReturnType<typeof createTRPCClient<AppRouter>>;
+  let trpc: ReturnType<typeof tokenClient>;
   let tmp: string;
   let catalogVersionId: string;
 
@@ -98,15 +96,7 @@ describe("the server masks recipe secrets in what agents report", () => {
         scopes: ["read", "write"],
       })
     ).token;
-    trpc = createTRPCClient<AppRouter>({
-      links: [
-        httpLink({
-          url: `${api.url}/api/trpc`,
-          transformer: superjson,
-          headers: () => ({ authorization: `Bearer ${token}` }),
-        }),
-      ],
-    });
+    trpc = tokenClient(api.url, token);
     ({ agent } = await connectNewAgent(api.url, deps, f.users.admin, "masking-agent"));
   });
 

@@ -18,13 +18,10 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createTRPCClient, httpLink } from "@trpc/client";
-import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
 import { createSecretMasker } from "@kiln/contracts/secret-masker";
 import type { ServerDeps } from "@kiln/server/context";
-import type { AppRouter } from "@kiln/server/routers/app-router";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
 import { importCatalogTree } from "@kiln/server/services/catalogs/import-catalog-tree";
 import {
@@ -47,6 +44,7 @@ import {
   type TTestAgentRun,
 } from "../../apps/cli/src/agent/testing/run-test-agent.ts";
 import { FIXTURE_ELEMENTS, leftovers } from "../pipeline/fake-build.ts";
+import { tokenClient } from "../support/trpc-client.ts";
 
 const why = firstReason(canBuild(), hasTool("tar"));
 const sqlite = testProviders(undefined).find((provider) => provider.provider === "sqlite")!;
@@ -121,7 +119,7 @@ describe.skipIf(why)(`recipe secrets stay out of images and artifacts${skipNote(
   let tmp: string;
   let agentDir: string;
   let apiToken: string;
-  let trpc: ReturnType<typeof createTRPCClient<AppRouter>>;
+  let trpc: ReturnType<typeof tokenClient>;
   let agent: TTestAgentRun | undefined;
   /** buildId → what was scanned on the agent before its files were dropped. */
   const onAgent = new Map<string, { files: number; hits: string[]; sent: string[] }>();
@@ -150,15 +148,7 @@ describe.skipIf(why)(`recipe secrets stay out of images and artifacts${skipNote(
         scopes: ["read", "write", "admin"],
       })
     ).token;
-    trpc = createTRPCClient<AppRouter>({
-      links: [
-        httpLink({
-          url: `${api.url}/api/trpc`,
-          transformer: superjson,
-          headers: () => ({ authorization: `Bearer ${apiToken}` }),
-        }),
-      ],
-    });
+    trpc = tokenClient(api.url, apiToken);
     const logger = {
       debug: () => undefined,
       info: (msg: string) => void opsLog.push(msg),
