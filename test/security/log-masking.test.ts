@@ -18,7 +18,11 @@ import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
 import { importCatalogTree } from "@kiln/server/services/catalogs/import-catalog-tree";
 import { findOrCreateCatalog } from "@kiln/server/services/catalogs/manage-catalogs";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
-import { createFixture, type TFixture } from "@kiln/server/testing/builds-fixture";
+import {
+  createFixture,
+  makeCatalogAuthor,
+  type TFixture,
+} from "@kiln/server/testing/builds-fixture";
 import { connectNewAgent, type FakeAgent } from "@kiln/server/testing/fake-agent";
 import { startApiServer, type TApiServer } from "@kiln/server/testing/start-api-server";
 import { tokenClient } from "../support/trpc-client.ts";
@@ -61,6 +65,7 @@ describe("the server masks recipe secrets in what agents report", () => {
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-log-masking-"));
     f = await createFixture(sqlite);
+    await makeCatalogAuthor(f, f.users.alice);
     deps = {
       ...f.deps,
       config: {
@@ -121,6 +126,8 @@ describe("the server masks recipe secrets in what agents report", () => {
         ],
       },
     });
+    // The test's agent is in the default shared pool: a maintainer lets this recipe use it.
+    await trpc.recipes.update.mutate({ recipeId: recipe.recipeId, allowSharedPools: true });
     const { id } = await trpc.builds.create.mutate({ recipeVersionId: recipe.version.id });
     await dispatchQueued(deps);
     const assign = await agent.next("ASSIGN", (message) => message.buildId === id);
