@@ -10,7 +10,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
 import type { TBuildEvent } from "@kiln/contracts/build-event";
 import { encodeLogData } from "@kiln/protocol";
 import type { ServerDeps } from "@kiln/server/context";
@@ -18,14 +17,11 @@ import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
 import { importCatalogTree } from "@kiln/server/services/catalogs/import-catalog-tree";
 import { findOrCreateCatalog } from "@kiln/server/services/catalogs/manage-catalogs";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
-import {
-  createFixture,
-  makeCatalogAuthor,
-  type TFixture,
-} from "@kiln/server/testing/builds-fixture";
+import type { TFixture } from "@kiln/server/testing/builds-fixture";
 import { connectNewAgent, type FakeAgent } from "@kiln/server/testing/fake-agent";
 import { startApiServer, type TApiServer } from "@kiln/server/testing/start-api-server";
 import { tokenClient } from "../support/trpc-client.ts";
+import { createSecretsFixture } from "./support/secrets-fixture.ts";
 
 const TOKEN = "ghp_S3cr3tT0ken/with+odd&chars=1";
 const KEY_LINES = [
@@ -50,8 +46,6 @@ function leaked(text: string): string[] {
   return NEEDLES.filter((needle) => text.includes(needle));
 }
 
-const sqlite = testProviders(undefined).find((provider) => provider.provider === "sqlite")!;
-
 describe("the server masks recipe secrets in what agents report", () => {
   let f: TFixture;
   let deps: ServerDeps;
@@ -64,16 +58,7 @@ describe("the server masks recipe secrets in what agents report", () => {
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-log-masking-"));
-    f = await createFixture(sqlite);
-    await makeCatalogAuthor(f, f.users.alice);
-    deps = {
-      ...f.deps,
-      config: {
-        ...f.deps.config,
-        secretKey: "log masking test key",
-        catalogCacheDir: path.join(tmp, "catalog-cache"),
-      },
-    };
+    ({ f, deps } = await createSecretsFixture(tmp, { secretKey: "log masking test key" }));
     // A team catalog holding the recipe's elements (recipes always get `base`).
     const tree = path.join(tmp, "tree");
     for (const element of ["base", "web"]) {
