@@ -18,13 +18,10 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createTRPCClient, httpLink } from "@trpc/client";
-import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testProviders } from "@kiln/db/testing";
 import type { Logger } from "@kiln/contracts/logger";
 import type { ServerDeps } from "@kiln/server/context";
-import type { AppRouter } from "@kiln/server/routers/app-router";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
 import {
   createFixture,
@@ -47,6 +44,7 @@ import {
 import { FIXTURE_ELEMENTS, leftovers } from "../pipeline/fake-build.ts";
 import { canBuild, skipNote } from "@kiln/engine/testing/host-capabilities";
 import { startApiServer, type TApiServer } from "@kiln/server/testing/start-api-server";
+import { tokenClient } from "../support/trpc-client.ts";
 
 const why = canBuild();
 const sqlite = testProviders(undefined).find((p) => p.provider === "sqlite")!;
@@ -87,7 +85,7 @@ describe.skipIf(why)(`a real root build through tRPC, gateway and agent${skipNot
   let tmp: string;
   let agentDir: string;
   let apiToken: string;
-  let trpc: ReturnType<typeof createTRPCClient<AppRouter>>;
+  let trpc: ReturnType<typeof tokenClient>;
   let agent: TTestAgentRun | undefined;
   const opsLog: string[] = [];
   /** buildId → artifact file name → sha256 of the file on the agent, hashed before upload. */
@@ -118,15 +116,7 @@ describe.skipIf(why)(`a real root build through tRPC, gateway and agent${skipNot
       scopes: ["read", "write", "admin"],
     });
     apiToken = created.token;
-    trpc = createTRPCClient<AppRouter>({
-      links: [
-        httpLink({
-          url: `${base}/api/trpc`,
-          transformer: superjson,
-          headers: () => ({ authorization: `Bearer ${apiToken}` }),
-        }),
-      ],
-    });
+    trpc = tokenClient(base, apiToken);
 
     const agentLogger = collectingLogger(opsLog, "agent");
     const engine = createEngineExecutor({

@@ -8,22 +8,18 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { expect } from "vitest";
 import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
-import { createFixture } from "@kiln/server/testing/builds-fixture";
 import { describeEachProvider, useFixture } from "@kiln/server/testing/describe-each-provider";
-import { startApiServer } from "@kiln/server/testing/start-api-server";
-import { addSecretRecipe, connectPoolAgent } from "@kiln/server/testing/tenancy-fixture";
+import {
+  addSecretRecipe,
+  connectPoolAgent,
+  createServedFixture,
+} from "@kiln/server/testing/tenancy-fixture";
 
 const ARCHIVE = "the team's private element tree";
 const IMAGE = Buffer.from("a qcow2 image only its own agent may describe");
 
 describeEachProvider("agents' reach", (provider, run) => {
-  const f = useFixture(provider, async (p) => {
-    const fixture = await createFixture(p);
-    // Recipe secrets need the server's key; the fixture's callers share this config object.
-    Object.assign(fixture.deps.config, { secretKey: "agent artifacts test key" });
-    const server = await startApiServer({ deps: fixture.deps });
-    return { ...fixture, server, close: async () => (await server.close(), fixture.close()) };
-  });
+  const f = useFixture(provider, (p) => createServedFixture(p, "agent artifacts test key"));
 
   run("another agent's artifact and catalog stay out of reach", async () => {
     const recipe = await addSecretRecipe(f, f.teamA, {

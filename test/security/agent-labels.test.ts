@@ -5,21 +5,17 @@
  */
 import { expect } from "vitest";
 import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
-import { createFixture } from "@kiln/server/testing/builds-fixture";
 import { describeEachProvider, useFixture } from "@kiln/server/testing/describe-each-provider";
-import { startApiServer, type TApiServer } from "@kiln/server/testing/start-api-server";
-import { addSecretRecipe, connectPoolAgent } from "@kiln/server/testing/tenancy-fixture";
+import {
+  addSecretRecipe,
+  connectPoolAgent,
+  createServedFixture,
+} from "@kiln/server/testing/tenancy-fixture";
 
 const SECRET = "SUPERSECRET-team-b-repo-token";
 
 describeEachProvider("agent routing labels", (provider, run) => {
-  const f = useFixture(provider, async (p) => {
-    const fixture = await createFixture(p);
-    // Recipe secrets need the server's key; the fixture's callers share this config object.
-    Object.assign(fixture.deps.config, { secretKey: "agent labels test key" });
-    const server: TApiServer = await startApiServer({ deps: fixture.deps });
-    return { ...fixture, server, close: async () => (await server.close(), fixture.close()) };
-  });
+  const f = useFixture(provider, (p) => createServedFixture(p, "agent labels test key"));
 
   run("HELLO cannot add or change a routing label, so no other team's secrets arrive", async () => {
     // Bob's recipe asks for team B's agents by label. Shared pools are allowed

@@ -6,10 +6,12 @@
  */
 import { expect } from "vitest";
 import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
-import { createFixture } from "@kiln/server/testing/builds-fixture";
 import { describeEachProvider, useFixture } from "@kiln/server/testing/describe-each-provider";
-import { startApiServer } from "@kiln/server/testing/start-api-server";
-import { addSecretRecipe, connectPoolAgent } from "@kiln/server/testing/tenancy-fixture";
+import {
+  addSecretRecipe,
+  connectPoolAgent,
+  createServedFixture,
+} from "@kiln/server/testing/tenancy-fixture";
 
 const SECRET = "team-b-api-password";
 const adHoc = (teamId: string) => ({
@@ -18,13 +20,7 @@ const adHoc = (teamId: string) => ({
 });
 
 describeEachProvider("agent pools", (provider, run) => {
-  const f = useFixture(provider, async (p) => {
-    const fixture = await createFixture(p);
-    // Recipe secrets need the server's key; the fixture's callers share this config object.
-    Object.assign(fixture.deps.config, { secretKey: "agent tenancy test key" });
-    const server = await startApiServer({ deps: fixture.deps });
-    return { ...fixture, server, close: async () => (await server.close(), fixture.close()) };
-  });
+  const f = useFixture(provider, (p) => createServedFixture(p, "agent tenancy test key"));
   const statusOf = (id: string) => f.db.prisma.build.findUniqueOrThrow({ where: { id } });
 
   run("team and shared pools decide where builds and their secrets go", async () => {

@@ -5,10 +5,8 @@
  */
 import { expect } from "vitest";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
-import { createFixture } from "@kiln/server/testing/builds-fixture";
 import { describeEachProvider, useFixture } from "@kiln/server/testing/describe-each-provider";
-import { startApiServer } from "@kiln/server/testing/start-api-server";
-import { connectPoolAgent } from "@kiln/server/testing/tenancy-fixture";
+import { connectPoolAgent, createServedFixture } from "@kiln/server/testing/tenancy-fixture";
 
 interface TListed {
   name: string;
@@ -19,11 +17,7 @@ interface TListed {
 }
 
 describeEachProvider("agent details", (provider, run) => {
-  const f = useFixture(provider, async (p) => {
-    const fixture = await createFixture(p);
-    const server = await startApiServer({ deps: fixture.deps });
-    return { ...fixture, server, close: async () => (await server.close(), fixture.close()) };
-  });
+  const f = useFixture(provider, (p) => createServedFixture(p));
 
   /** agents.list as the user with this id, over HTTP with an API token of `scopes`. */
   async function listAs(userId: string, scopes = ["read"]): Promise<Record<string, TListed>> {

@@ -9,21 +9,19 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createTRPCClient, httpLink } from "@trpc/client";
-import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
 import type { TBuildEvent } from "@kiln/contracts/build-event";
 import { encodeLogData } from "@kiln/protocol";
 import type { ServerDeps } from "@kiln/server/context";
-import type { AppRouter } from "@kiln/server/routers/app-router";
 import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
 import { importCatalogTree } from "@kiln/server/services/catalogs/import-catalog-tree";
 import { findOrCreateCatalog } from "@kiln/server/services/catalogs/manage-catalogs";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
-import { createFixture, type TFixture } from "@kiln/server/testing/builds-fixture";
+import type { TFixture } from "@kiln/server/testing/builds-fixture";
 import { connectNewAgent, type FakeAgent } from "@kiln/server/testing/fake-agent";
 import { startApiServer, type TApiServer } from "@kiln/server/testing/start-api-server";
+import { tokenClient } from "../support/trpc-client.ts";
+import { createSecretsFixture } from "./support/secrets-fixture.ts";
 
 const TOKEN = "ghp_S3cr3tT0ken/with+odd&chars=1";
 const KEY_LINES = [
@@ -48,29 +46,19 @@ function leaked(text: string): string[] {
   return NEEDLES.filter((needle) => text.includes(needle));
 }
 
-const sqlite = testProviders(undefined).find((provider) => provider.provider === "sqlite")!;
-
 describe("the server masks recipe secrets in what agents report", () => {
   let f: TFixture;
   let deps: ServerDeps;
   let api: TApiServer;
   let token: string;
   let agent: FakeAgent;
-  let trpc: ReturnType<typeof createTRPCClient<AppRouter>>;
+  let trpc: ReturnType<typeof tokenClient>;
   let tmp: string;
   let catalogVersionId: string;
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-log-masking-"));
-    f = await createFixture(sqlite);
-    deps = {
-      ...f.deps,
-      config: {
-        ...f.deps.config,
-        secretKey: "log masking test key",
-        catalogCacheDir: path.join(tmp, "catalog-cache"),
-      },
-    };
+    ({ f, deps } = await createSecretsFixture(tmp, { secretKey: "log masking test key" }));
     // A team catalog holding the recipe's elements (recipes always get `base`).
     const tree = path.join(tmp, "tree");
     for (const element of ["base", "web"]) {
@@ -98,15 +86,7 @@ describe("the server masks recipe secrets in what agents report", () => {
         scopes: ["read", "write"],
       })
     ).token;
-    trpc = createTRPCClient<AppRouter>({
-      links: [
-        httpLink({
-          url: `${api.url}/api/trpc`,
-          transformer: superjson,
-          headers: () => ({ authorization: `Bearer ${token}` }),
-        }),
-      ],
-    });
+    trpc = tokenClient(api.url, token);
     ({ agent } = await connectNewAgent(api.url, deps, f.users.admin, "masking-agent"));
   });
 
@@ -131,6 +111,8 @@ describe("the server masks recipe secrets in what agents report", () => {
         ],
       },
     });
+    // The test's agent is in the default shared pool: a maintainer lets this recipe use it.
+    await trpc.recipes.update.mutate({ recipeId: recipe.recipeId, allowSharedPools: true });
     const { id } = await trpc.builds.create.mutate({ recipeVersionId: recipe.version.id });
     await dispatchQueued(deps);
     const assign = await agent.next("ASSIGN", (message) => message.buildId === id);

@@ -18,13 +18,9 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createTRPCClient, httpLink } from "@trpc/client";
-import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testProviders } from "@kiln/db/testing";
 import { createSecretMasker } from "@kiln/contracts/secret-masker";
 import type { ServerDeps } from "@kiln/server/context";
-import type { AppRouter } from "@kiln/server/routers/app-router";
 import { createRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
 import { importCatalogTree } from "@kiln/server/services/catalogs/import-catalog-tree";
 import {
@@ -33,11 +29,7 @@ import {
 } from "@kiln/server/services/catalogs/manage-catalogs";
 import { dispatchQueued } from "@kiln/server/services/dispatch/dispatch-queued";
 import { createApiToken } from "@kiln/server/services/tokens/create-api-token";
-import {
-  createFixture,
-  makeCatalogAuthor,
-  type TFixture,
-} from "@kiln/server/testing/builds-fixture";
+import type { TFixture } from "@kiln/server/testing/builds-fixture";
 import { startApiServer, type TApiServer } from "@kiln/server/testing/start-api-server";
 import { canBuild, firstReason, hasTool, skipNote } from "@kiln/engine/testing/host-capabilities";
 import type { BuildExecutor } from "../../apps/cli/src/agent/build-executor.ts";
@@ -47,9 +39,10 @@ import {
   type TTestAgentRun,
 } from "../../apps/cli/src/agent/testing/run-test-agent.ts";
 import { FIXTURE_ELEMENTS, leftovers } from "../pipeline/fake-build.ts";
+import { tokenClient } from "../support/trpc-client.ts";
+import { createSecretsFixture } from "./support/secrets-fixture.ts";
 
 const why = firstReason(canBuild(), hasTool("tar"));
-const sqlite = testProviders(undefined).find((provider) => provider.provider === "sqlite")!;
 const REPO_ELEMENTS = path.resolve(import.meta.dirname, "..", "..", "elements");
 const BUILD_TEST_MS = 120_000;
 
@@ -121,7 +114,7 @@ describe.skipIf(why)(`recipe secrets stay out of images and artifacts${skipNote(
   let tmp: string;
   let agentDir: string;
   let apiToken: string;
-  let trpc: ReturnType<typeof createTRPCClient<AppRouter>>;
+  let trpc: ReturnType<typeof tokenClient>;
   let agent: TTestAgentRun | undefined;
   /** buildId → what was scanned on the agent before its files were dropped. */
   const onAgent = new Map<string, { files: number; hits: string[]; sent: string[] }>();
@@ -130,17 +123,10 @@ describe.skipIf(why)(`recipe secrets stay out of images and artifacts${skipNote(
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kiln-secret-image-"));
     agentDir = path.join(tmp, "agent");
-    f = await createFixture(sqlite);
-    await makeCatalogAuthor(f, f.users.alice);
-    deps = {
-      ...f.deps,
-      config: {
-        ...f.deps.config,
-        builtinElementsDir: FIXTURE_ELEMENTS,
-        catalogCacheDir: path.join(tmp, "catalog-cache"),
-        secretKey: "secret-in-image test key",
-      },
-    };
+    ({ f, deps } = await createSecretsFixture(tmp, {
+      builtinElementsDir: FIXTURE_ELEMENTS,
+      secretKey: "secret-in-image test key",
+    }));
     await registerBuiltinCatalog(deps);
     api = await startApiServer({ deps, gateway: { heartbeatIntervalMs: 5000 } });
     apiToken = (
@@ -150,15 +136,7 @@ describe.skipIf(why)(`recipe secrets stay out of images and artifacts${skipNote(
         scopes: ["read", "write", "admin"],
       })
     ).token;
-    trpc = createTRPCClient<AppRouter>({
-      links: [
-        httpLink({
-          url: `${api.url}/api/trpc`,
-          transformer: superjson,
-          headers: () => ({ authorization: `Bearer ${apiToken}` }),
-        }),
-      ],
-    });
+    trpc = tokenClient(api.url, apiToken);
     const logger = {
       debug: () => undefined,
       info: (msg: string) => void opsLog.push(msg),

@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import https from "node:https";
 import net, { type AddressInfo } from "node:net";
 import path from "node:path";
@@ -85,70 +85,66 @@ export interface TRecordingServer {
   close(): Promise<void>;
 }
 
+/** An https server on `host` that records each request's headers, then lets `answer` respond. */
+async function startRecordingServer(
+  host: string,
+  certificate: { cert: string; key: string },
+  answer: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<TRecordingServer> {
+  const requests: TRecordingServer["requests"] = [];
+  const server = https.createServer(
+    { cert: fs.readFileSync(certificate.cert), key: fs.readFileSync(certificate.key) },
+    (req, res) => {
+      requests.push(req.headers);
+      answer(req, res);
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 /** An https server on `host` answering every request with `status` and `headers`. */
-export async function startHttpsServer(
+export function startHttpsServer(
   host: string,
   certificate: { cert: string; key: string },
   answer: { status: number; headers: Record<string, string> },
 ): Promise<TRecordingServer> {
-  const server = https.createServer(
-    { cert: fs.readFileSync(certificate.cert), key: fs.readFileSync(certificate.key) },
-    (req, res) => {
-      recording.requests.push(req.headers);
-      res.writeHead(answer.status, answer.headers).end();
-    },
-  );
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const recording: TRecordingServer = {
-    port: (server.address() as AddressInfo).port,
-    requests: [],
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-  return recording;
+  return startRecordingServer(host, certificate, (_req, res) => {
+    res.writeHead(answer.status, answer.headers).end();
+  });
 }
 
 /** An https server on 127.0.0.1 serving the bare repositories under `root` (git http-backend). */
-export async function startGitHttpsServer(
+export function startGitHttpsServer(
   root: string,
   certificate: { cert: string; key: string },
 ): Promise<TRecordingServer> {
-  const server = https.createServer(
-    { cert: fs.readFileSync(certificate.cert), key: fs.readFileSync(certificate.key) },
-    (req, res) => {
-      recording.requests.push(req.headers);
-      const url = new URL(req.url ?? "/", "https://127.0.0.1");
-      const backend = spawn("git", ["http-backend"], {
-        env: {
-          PATH: "/usr/local/bin:/usr/bin:/bin",
-          GIT_PROJECT_ROOT: root,
-          GIT_HTTP_EXPORT_ALL: "1",
-          PATH_INFO: url.pathname,
-          QUERY_STRING: url.search.slice(1),
-          REQUEST_METHOD: req.method ?? "GET",
-          CONTENT_TYPE: req.headers["content-type"] ?? "",
-          HTTP_GIT_PROTOCOL: String(req.headers["git-protocol"] ?? ""),
-          REMOTE_ADDR: "127.0.0.1",
-        },
-      });
-      req.pipe(backend.stdin);
-      answerCgi(backend.stdout, res);
-    },
-  );
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const recording: TRecordingServer = {
-    port: (server.address() as AddressInfo).port,
-    requests: [],
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-  return recording;
+  return startRecordingServer("127.0.0.1", certificate, (req, res) => {
+    const url = new URL(req.url ?? "/", "https://127.0.0.1");
+    const backend = spawn("git", ["http-backend"], {
+      env: {
+        PATH: "/usr/local/bin:/usr/bin:/bin",
+        GIT_PROJECT_ROOT: root,
+        GIT_HTTP_EXPORT_ALL: "1",
+        PATH_INFO: url.pathname,
+        QUERY_STRING: url.search.slice(1),
+        REQUEST_METHOD: req.method ?? "GET",
+        CONTENT_TYPE: req.headers["content-type"] ?? "",
+        HTTP_GIT_PROTOCOL: String(req.headers["git-protocol"] ?? ""),
+        REMOTE_ADDR: "127.0.0.1",
+      },
+    });
+    req.pipe(backend.stdin);
+    answerCgi(backend.stdout, res);
+  });
 }
 
 /** Turns a CGI answer (headers, blank line, body) into the HTTP response. */

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,32 +9,10 @@ import { silentLogger } from "@kiln/contracts/logger";
 import { hashRegistrationToken } from "@kiln/server/services/agents/create-registration-token";
 import { exitCodeFor } from "../exit-codes.ts";
 import { registerAdminCommand } from "./admin.ts";
-
-const CLI = path.resolve(import.meta.dirname, "..", "..");
-const KILN = path.join(CLI, "bin", "kiln.js");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The CLI as a child process (one end-to-end check of the stdout/stderr split). */
-function spawnKiln(args: string[], env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, [KILN, ...args], {
-    cwd: path.resolve(CLI, "..", ".."),
-    env: { ...process.env, DATABASE_URL: "", KILN_SERVER: "", KILN_LOG_LEVEL: "warn", ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  child.stdin.end();
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
+import { spawnKiln, type TKilnRun } from "../testing/spawn-kiln.ts";
 
 /** `kiln admin …` in-process over `dataDir`, as main() runs it: KilnErrors become `kiln: …` and exit 2/3. */
-async function kiln(args: string[], dataDir: string, stdin = ""): Promise<Run> {
+async function kiln(args: string[], dataDir: string, stdin = ""): Promise<TKilnRun> {
   let stdout = "";
   let stderr = "";
   const program = new Command().exitOverride();
@@ -178,9 +155,8 @@ describe("kiln admin create-agent-token", () => {
     async () => {
       const r = await spawnKiln(
         ["admin", "create-agent-token", "--server", "http://build-server:3000"],
-        {
-          KILN_DATA_DIR: dataDir,
-        },
+        // No KILN_SERVER from the environment: the --server flag alone names it.
+        { KILN_SERVER: "", KILN_DATA_DIR: dataDir },
       );
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^kiln_reg_[A-Za-z0-9_-]{32}\n$/);

@@ -1,30 +1,8 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-
-const CLI = path.resolve(import.meta.dirname, "..", "..");
-const KILN = path.join(CLI, "bin", "kiln.js");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function kiln(args: string[], env: Record<string, string>, stdin = ""): Promise<Run> {
-  const child = spawn(process.execPath, [KILN, ...args], {
-    cwd: path.resolve(CLI, "..", ".."),
-    env: { ...process.env, DATABASE_URL: "", KILN_LOG_LEVEL: "warn", ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  child.stdin.end(stdin);
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
+import { spawnKiln as kiln } from "../testing/spawn-kiln.ts";
 
 const root = mkdtempSync(path.join(os.tmpdir(), "kiln-admin-backup-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

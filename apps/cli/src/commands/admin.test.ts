@@ -1,50 +1,11 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createDb } from "@kiln/db/client";
 import { afterAll, describe, expect, it } from "vitest";
 import { hashSecret } from "@kiln/server/services/auth/secrets";
 import { serverStorageFrom } from "../server-config.ts";
-
-const CLI = path.resolve(import.meta.dirname, "..", "..");
-const KILN = path.join(CLI, "bin", "kiln.js");
-// Until the lead adds `registerAdminCommand(program)` to main.ts, the same
-// commands run through an equivalent entry point built here.
-const WIRED = readFileSync(path.join(CLI, "src", "main.ts"), "utf8").includes(
-  "registerAdminCommand",
-);
-const FALLBACK = `
-const { createProgram } = await import(${JSON.stringify(path.join(CLI, "src", "main.ts"))});
-const { registerAdminCommand } = await import(${JSON.stringify(path.join(CLI, "src", "commands", "admin.ts"))});
-const program = createProgram();
-registerAdminCommand(program);
-try { await program.parseAsync(process.argv.slice(1), { from: "user" }); }
-catch (err) { if (err.code?.startsWith?.("commander.")) process.exitCode = 2;
-  else { process.stderr.write("kiln: " + err.message + "\\n"); process.exitCode = err.code === "USAGE" ? 2 : 3; } }
-`;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function kiln(args: string[], env: Record<string, string>, stdin?: string): Promise<Run> {
-  const argv = WIRED
-    ? [KILN, ...args]
-    : ["--import", "tsx", "--input-type=module", "-e", FALLBACK, "--", ...args];
-  const child = spawn(process.execPath, argv, {
-    cwd: path.resolve(CLI, "..", ".."),
-    env: { ...process.env, DATABASE_URL: "", KILN_LOG_LEVEL: "warn", ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  child.stdin.end(stdin ?? "");
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
+import { spawnKiln as kiln } from "../testing/spawn-kiln.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -86,7 +47,7 @@ describe("serverStorageFrom", () => {
   });
 });
 
-describe(`kiln admin (${WIRED ? "bin/kiln.js" : "main.ts not wired yet: equivalent entry"})`, () => {
+describe("kiln admin (bin/kiln.js)", () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "kiln-admin-cli-"));
   dirs.push(dataDir);
   const env = { KILN_DATA_DIR: dataDir };

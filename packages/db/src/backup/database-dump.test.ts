@@ -35,10 +35,16 @@ async function database(provider: (typeof providers)[number]): Promise<TTestData
   return made;
 }
 
-/** A migrated database with one user and one team. */
-async function seeded(provider: (typeof providers)[number]): Promise<TTestDatabase> {
+/** A database at the newest migration, without rows. */
+async function migrated(provider: (typeof providers)[number]): Promise<TTestDatabase> {
   const made = await database(provider);
   await migrateDatabase({ url: made.url });
+  return made;
+}
+
+/** A migrated database with one user and one team. */
+async function seeded(provider: (typeof providers)[number]): Promise<TTestDatabase> {
+  const made = await migrated(provider);
   const db = createDb({ url: made.url });
   try {
     const user = await db.prisma.user.create({ data: { email: "ops@test", role: "admin" } });
@@ -54,6 +60,14 @@ async function seeded(provider: (typeof providers)[number]): Promise<TTestDataba
 
 function options(url: string, file: string): TDatabaseDumpOptions {
   return { url, file, pgTools };
+}
+
+/** The dump file of a freshly seeded database. */
+async function seededDump(provider: (typeof providers)[number]): Promise<string> {
+  const source = await seeded(provider);
+  const file = path.join(tempDir(), dumpFileName(provider.provider));
+  await dumpDatabase(options(source.url, file));
+  return file;
 }
 
 for (const provider of providers) {
@@ -87,9 +101,7 @@ for (const provider of providers) {
     });
 
     it("refuses a database that holds rows unless forced, then replaces its contents", async () => {
-      const source = await seeded(provider);
-      const file = path.join(tempDir(), dumpFileName(provider.provider));
-      await dumpDatabase(options(source.url, file));
+      const file = await seededDump(provider);
 
       const target = await seeded(provider);
       const db = createDb({ url: target.url });
@@ -109,11 +121,8 @@ for (const provider of providers) {
     });
 
     it("counts a migrated database without rows as empty", async () => {
-      const source = await seeded(provider);
-      const file = path.join(tempDir(), dumpFileName(provider.provider));
-      await dumpDatabase(options(source.url, file));
-      const target = await database(provider);
-      await migrateDatabase({ url: target.url });
+      const file = await seededDump(provider);
+      const target = await migrated(provider);
       await restoreDatabase({ ...options(target.url, file), force: false });
       const db = createDb({ url: target.url });
       try {
@@ -124,11 +133,8 @@ for (const provider of providers) {
     });
 
     it("never leaves a connected server on a database it no longer sees", async () => {
-      const source = await seeded(provider);
-      const file = path.join(tempDir(), dumpFileName(provider.provider));
-      await dumpDatabase(options(source.url, file));
-      const target = await database(provider);
-      await migrateDatabase({ url: target.url });
+      const file = await seededDump(provider);
+      const target = await migrated(provider);
       // Another process, as a server is: SQLite's locks are per process.
       const server = await holdDatabase(target.url);
       try {

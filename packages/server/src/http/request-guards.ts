@@ -3,6 +3,7 @@
  * the tRPC batch rules and the cross-site request check. Each returns the
  * refusal to send, or undefined when the request may go on.
  */
+import { concatBytes } from "@kiln/contracts/bytes";
 import { AppError } from "../app-error.ts";
 import type { ServerConfig } from "../context.ts";
 
@@ -65,13 +66,7 @@ export async function readCappedBody(
     }
     chunks.push(value);
   }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+  return concatBytes(chunks, total);
 }
 
 /**

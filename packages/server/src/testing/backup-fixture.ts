@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { createDirectoryArtifactStore } from "@kiln/db/artifact-store";
 import { createDb, type Db } from "@kiln/db/client";
+import { migrateDatabase } from "@kiln/db/migrate";
 import type { TTestDatabase, TTestProvider } from "@kiln/db/testing";
 import type { Actor, ServerDeps } from "../context.ts";
 import { appendLogChunk } from "../services/builds/append-log-chunk.ts";
@@ -128,6 +129,18 @@ export async function seed(deps: ServerDeps): Promise<TSeeded> {
     recipeId: recipe.id,
     builds,
   };
+}
+
+/** A migrated and seeded server's storage; its database is closed again, its deps' logger still serves. */
+export async function seededServer(
+  provider: TTestProvider,
+): Promise<{ files: TServerFiles; deps: ServerDeps; seeded: TSeeded }> {
+  const files = await serverFiles(provider);
+  await migrateDatabase({ url: files.url });
+  const server = open(files);
+  const seeded = await seed(server.deps);
+  await server.db.close();
+  return { files, deps: server.deps, seeded };
 }
 
 /** Removes a server's database and artifacts, as a lost disk would. */

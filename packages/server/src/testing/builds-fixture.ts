@@ -171,6 +171,20 @@ export async function makeCatalogAuthor(f: TFixture, actor: Actor): Promise<void
   });
 }
 
+/** A build alice asks for in team A, already handed to `agentId` and in `status`. */
+export async function buildOnAgent(
+  f: TFixture,
+  agentId: string,
+  status: "ASSIGNED" | "RUNNING",
+): Promise<string> {
+  const { id } = await f.caller(f.users.alice).builds.create({
+    teamId: f.teamA,
+    request: { elements: ["ubuntu"], arch: "amd64" },
+  });
+  await f.db.prisma.build.update({ where: { id }, data: { status, agentId } });
+  return id;
+}
+
 /** Adds an agent as the gateway would after registration. */
 export async function addAgent(
   f: TFixture,

@@ -1,12 +1,28 @@
 /**
  * Support for the tenancy tests: a team's own recipe with a real (encrypted)
  * secret over its own catalog, and agents registered into a named pool over
- * the real gateway. Not used by production code.
+ * the real gateway, all behind a real API server. Not used by production code.
  */
 import { encryptSecret } from "../services/recipes/recipe-secrets.ts";
 import { createRegistrationToken } from "../services/agents/create-registration-token.ts";
-import type { TFixture } from "./builds-fixture.ts";
+import type { TTestProvider } from "@kiln/db/testing";
+import { createFixture, type TFixture } from "./builds-fixture.ts";
+import { startApiServer, type TApiServer } from "./start-api-server.ts";
 import { connectSocket, FakeAgent, hello, registerOverHttp } from "./fake-agent.ts";
+
+export type TServedFixture = TFixture & { server: TApiServer };
+
+/** The builds fixture behind a real API server on 127.0.0.1; `secretKey` lets recipes hold secrets. */
+export async function createServedFixture(
+  provider: TTestProvider,
+  secretKey?: string,
+): Promise<TServedFixture> {
+  const fixture = await createFixture(provider);
+  // The fixture's callers share this config object, so they see the key too.
+  if (secretKey !== undefined) Object.assign(fixture.deps.config, { secretKey });
+  const server = await startApiServer({ deps: fixture.deps });
+  return { ...fixture, server, close: async () => (await server.close(), fixture.close()) };
+}
 
 export interface TTeamRecipe {
   recipeId: string;

@@ -2,7 +2,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { assertTeardownClean, teardownBuild, type TeardownReport } from "./teardown.ts";
+import {
+  assertTeardownClean,
+  emptyTeardownReport,
+  teardownBuild,
+  type TeardownReport,
+} from "./teardown.ts";
 import { createBuildDir } from "./build-dir.ts";
 import { MountTracker } from "./mounts.ts";
 import { createCommandRunner } from "./run-command.ts";
@@ -79,14 +84,7 @@ describe.skipIf(why)(`teardownBuild (root)${skipNote(why)}`, () => {
 
     // Idempotent: a second run on the clean state finds nothing and reports no error.
     const again = await teardownBuild({ ...b, keep: false, runner });
-    expect(again).toEqual({
-      killed: [],
-      unmounted: [],
-      lazy: [],
-      detached: [],
-      removed: [],
-      errors: [],
-    });
+    expect(again).toEqual(emptyTeardownReport());
   });
 
   it("keep: releases mounts and loops but leaves the directories", async () => {

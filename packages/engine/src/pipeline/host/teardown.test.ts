@@ -1,6 +1,11 @@
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { assertTeardownClean, teardownBuild, TeardownError } from "./teardown.ts";
+import {
+  assertTeardownClean,
+  emptyTeardownReport,
+  teardownBuild,
+  TeardownError,
+} from "./teardown.ts";
 import { createCommandRunner } from "./run-command.ts";
 
 const runner = createCommandRunner({ stragglerGraceMs: 300 });
@@ -13,14 +18,7 @@ describe("teardownBuild", () => {
       keep: false,
       runner,
     });
-    expect(report).toEqual({
-      killed: [],
-      unmounted: [],
-      lazy: [],
-      detached: [],
-      removed: [],
-      errors: [],
-    });
+    expect(report).toEqual(emptyTeardownReport());
   });
 
   it("refuses a shallow path such as / or /tmp", async () => {

@@ -45,6 +45,11 @@ export class TeardownError extends HostError {
 }
 
 /** Throw `TeardownError` if the report has errors. */
+/** A report with nothing done and nothing failed: where every teardown starts. */
+export function emptyTeardownReport(): TeardownReport {
+  return { killed: [], unmounted: [], lazy: [], detached: [], removed: [], errors: [] };
+}
+
 export function assertTeardownClean(report: TeardownReport): void {
   if (report.errors.length > 0) throw new TeardownError(report);
 }
@@ -61,14 +66,7 @@ export function assertTeardownClean(report: TeardownReport): void {
  */
 export async function teardownBuild(opts: TeardownOptions): Promise<TeardownReport> {
   const logger = opts.logger ?? silentLogger;
-  const report: TeardownReport = {
-    killed: [],
-    unmounted: [],
-    lazy: [],
-    detached: [],
-    removed: [],
-    errors: [],
-  };
+  const report = emptyTeardownReport();
   const dirs = [opts.buildDir, opts.imageDir]
     .filter((d): d is string => typeof d === "string" && d !== "")
     .map(resolveDir);

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { expect } from "vitest";
 import type { TAgentToServer } from "@kiln/protocol";
-import { addAgent, createFixture } from "../../testing/builds-fixture.ts";
+import { addAgent, buildOnAgent, createFixture } from "../../testing/builds-fixture.ts";
 import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
 import { acceptArtifact, acceptArtifactUpload, type TUploadedHashes } from "./accept-artifact.ts";
 
@@ -12,14 +12,7 @@ const md5 = (data: Buffer) => createHash("md5").update(data).digest("hex");
 describeEachProvider("artifact hand-over", (provider, run) => {
   const f = useFixture(provider, createFixture);
 
-  async function runningOn(agentId: string): Promise<string> {
-    const { id } = await f.caller(f.users.alice).builds.create({
-      teamId: f.teamA,
-      request: { elements: ["ubuntu"], arch: "amd64" },
-    });
-    await f.db.prisma.build.update({ where: { id }, data: { status: "RUNNING", agentId } });
-    return id;
-  }
+  const runningOn = (agentId: string) => buildOnAgent(f, agentId, "RUNNING");
   const ready = (buildId: string, image: Buffer): TAgentToServer<"ARTIFACT_READY"> => ({
     type: "ARTIFACT_READY",
     v: 1,

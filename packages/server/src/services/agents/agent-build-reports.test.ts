@@ -1,7 +1,7 @@
 import { expect } from "vitest";
 import type { TAgentToServer } from "@kiln/protocol";
 import { StreamPositions } from "../builds/stream-positions.ts";
-import { addAgent, createFixture } from "../../testing/builds-fixture.ts";
+import { addAgent, buildOnAgent, createFixture } from "../../testing/builds-fixture.ts";
 import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
 import {
   acceptAssignment,
@@ -29,14 +29,7 @@ const finished = (
 describeEachProvider("agent build reports", (provider, run) => {
   const f = useFixture(provider, createFixture);
 
-  async function assignedTo(agentId: string): Promise<string> {
-    const { id } = await f.caller(f.users.alice).builds.create({
-      teamId: f.teamA,
-      request: { elements: ["ubuntu"], arch: "amd64" },
-    });
-    await f.db.prisma.build.update({ where: { id }, data: { status: "ASSIGNED", agentId } });
-    return id;
-  }
+  const assignedTo = (agentId: string) => buildOnAgent(f, agentId, "ASSIGNED");
   const statusOf = async (id: string) =>
     (await f.db.prisma.build.findUniqueOrThrow({ where: { id } })).status;
 

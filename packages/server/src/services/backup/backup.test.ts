@@ -16,7 +16,7 @@ import {
   cleanUpBackupFixtures,
   KEY,
   open,
-  seed,
+  seededServer,
   serverFiles,
   sha256,
   storageOf,
@@ -38,11 +38,7 @@ describeEachProvider("backup and restore", (provider, run) => {
     "round trip: the same builds, byte-identical logs, artifacts and decryptable secrets",
     { timeout: 120_000 },
     async () => {
-      const files = await serverFiles(provider);
-      await migrateDatabase({ url: files.url });
-      const before = open(files);
-      const seeded = await seed(before.deps);
-      await before.db.close();
+      const { files, deps, seeded } = await seededServer(provider);
       // A generated key file, as the server makes without KILN_SECRET_KEY.
       writeFileSync(path.join(files.dataDir, "secret.key"), `${KEY}\n`, { mode: 0o600 });
 
@@ -77,7 +73,7 @@ describeEachProvider("backup and restore", (provider, run) => {
       const result = await restoreBackup(storageOf(target), {
         dir,
         force: false,
-        logger: before.deps.logger,
+        logger: deps.logger,
       });
       expect(result).toMatchObject({ appliedMigrations: [], artifactsRestored: 2 });
 
@@ -112,17 +108,13 @@ describeEachProvider("backup and restore", (provider, run) => {
 
       // A second restore into the now filled database needs --force.
       await expect(
-        restoreBackup(storageOf(target), { dir, force: false, logger: before.deps.logger }),
+        restoreBackup(storageOf(target), { dir, force: false, logger: deps.logger }),
       ).rejects.toThrow(/not empty/);
     },
   );
 
   run("refuses a damaged backup before touching the database", { timeout: 60_000 }, async () => {
-    const files = await serverFiles(provider);
-    await migrateDatabase({ url: files.url });
-    const server = open(files);
-    await seed(server.deps);
-    await server.db.close();
+    const { files, deps } = await seededServer(provider);
     const dir = path.join(tempDir(), "backup");
     const manifest = await createBackup(storageOf(files), {
       dir,
@@ -138,7 +130,7 @@ describeEachProvider("backup and restore", (provider, run) => {
     const restoring = restoreBackup(storageOf(target), {
       dir,
       force: true,
-      logger: server.deps.logger,
+      logger: deps.logger,
     });
     await expect(restoring).rejects.toThrow(new RegExp(`${manifest.files[1]!.path} is damaged`));
     if (provider.provider === "sqlite")
@@ -212,11 +204,7 @@ describeEachProvider("backup and restore", (provider, run) => {
   run(
     "with --skip-artifacts lists the objects, and restore names those the store lacks",
     async () => {
-      const files = await serverFiles(provider);
-      await migrateDatabase({ url: files.url });
-      const server = open(files);
-      const seeded = await seed(server.deps);
-      await server.db.close();
+      const { files, seeded } = await seededServer(provider);
       const dir = path.join(tempDir(), "backup");
       const options = { dir, kilnVersion: "9.9.9", copyArtifacts: false };
       const manifest = await createBackup(storageOf(files), options);

@@ -53,12 +53,20 @@ const BUCKET_NOTE =
   " The artifact objects are listed (key and size) but not copied: back the bucket up with " +
   "its own tools (versioning, replication or a sync), at the same time as this backup.";
 
+/** The working directory, and the backup directory `dir` resolved against it. */
+export function resolveBackupDir(
+  storage: TBackupStorage,
+  dir: string,
+): { cwd: string; dir: string } {
+  const cwd = storage.cwd ?? process.cwd();
+  return { cwd, dir: path.resolve(cwd, dir) };
+}
+
 export async function createBackup(
   storage: TBackupStorage,
   opts: TBackupOptions,
 ): Promise<TBackupManifest> {
-  const cwd = storage.cwd ?? process.cwd();
-  const dir = path.resolve(cwd, opts.dir);
+  const { cwd, dir } = resolveBackupDir(storage, opts.dir);
   refuseInside(dir, storage.dataDir, "the data directory (it holds secret.key)");
   if (storage.artifactsRoot) refuseInside(dir, storage.artifactsRoot, "the artifact directory");
   const created = await prepareDir(dir);

@@ -11,7 +11,7 @@ import type { Logger } from "@kiln/contracts/logger";
 import { AppError } from "../../app-error.ts";
 import { copyDirToStore, missingFromStore } from "./artifact-copy.ts";
 import { readVerifiedManifest, type TBackupManifest } from "./backup-manifest.ts";
-import type { TBackupStorage } from "./create-backup.ts";
+import { resolveBackupDir, type TBackupStorage } from "./create-backup.ts";
 
 export interface TRestoreOptions {
   dir: string;
@@ -41,8 +41,7 @@ export async function restoreBackup(
   storage: TBackupStorage,
   opts: TRestoreOptions,
 ): Promise<TRestoreResult> {
-  const cwd = storage.cwd ?? process.cwd();
-  const dir = path.resolve(cwd, opts.dir);
+  const { cwd, dir } = resolveBackupDir(storage, opts.dir);
   const manifest = await readVerifiedManifest(dir);
   const provider = databaseProvider(storage.databaseUrl, cwd);
   if (manifest.database.kind !== provider) {

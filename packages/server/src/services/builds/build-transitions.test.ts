@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { finishBuild, finishedColumns, requeueRejected, startBuild } from "./build-transitions.ts";
-import { addAgent, createFixture } from "../../testing/builds-fixture.ts";
+import { addAgent, buildOnAgent, createFixture } from "../../testing/builds-fixture.ts";
 import { describeEachProvider, useFixture } from "../../testing/describe-each-provider.ts";
 
 describe("finishedColumns", () => {
@@ -32,14 +32,7 @@ describe("finishedColumns", () => {
 describeEachProvider("build transitions", (provider, run) => {
   const f = useFixture(provider, createFixture);
 
-  async function assignedTo(agentId: string): Promise<string> {
-    const { id } = await f.caller(f.users.alice).builds.create({
-      teamId: f.teamA,
-      request: { elements: ["ubuntu"], arch: "amd64" },
-    });
-    await f.db.prisma.build.update({ where: { id }, data: { status: "ASSIGNED", agentId } });
-    return id;
-  }
+  const assignedTo = (agentId: string) => buildOnAgent(f, agentId, "ASSIGNED");
   const buildOf = (id: string) => f.db.prisma.build.findUniqueOrThrow({ where: { id } });
 
   run("REJECT puts the build back in the queue, saying why; only from its agent", async () => {

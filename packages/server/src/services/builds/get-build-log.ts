@@ -1,3 +1,4 @@
+import { concatBytes } from "@kiln/contracts/bytes";
 import type { Actor, ServerDeps } from "../../context.ts";
 import { findReadableBuild } from "./build-access.ts";
 
@@ -75,14 +76,7 @@ export async function readLogRange(
 }
 
 function concat(parts: Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0]! : concatBytes(parts, size);
 }
 
 /** Bytes at the end that start a UTF-8 character not finished in `data`. */

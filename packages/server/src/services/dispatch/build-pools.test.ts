@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TPoolRule } from "../pools/pool-access.ts";
+import { agentSlot } from "../../testing/agent-slot.ts";
 import { buildPools } from "./build-pools.ts";
 import { candidateAgents, waitingReason, type TAgentSlot } from "./match-agents.ts";
 
@@ -18,16 +19,7 @@ const RULES = [
   pool("blue-own", { teamId: "blue" }),
   pool("shared-red", { sharedWith: ["red"] }),
 ];
-const agent = (name: string, poolId: string): TAgentSlot => ({
-  id: name,
-  name,
-  arch: "amd64",
-  labels: {},
-  state: "ONLINE",
-  capacity: 1,
-  active: 0,
-  poolId,
-});
+const agent = (name: string, poolId: string): TAgentSlot => agentSlot(name, { poolId });
 const request = (secret: boolean) =>
   JSON.stringify({
     arch: "amd64",

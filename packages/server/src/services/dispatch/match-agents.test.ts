@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { candidateAgents, waitingReason, type TAgentSlot } from "./match-agents.ts";
-
-const agent = (name: string, o: Partial<TAgentSlot> = {}): TAgentSlot => ({
-  id: name,
-  name,
-  arch: "amd64",
-  labels: {},
-  state: "ONLINE",
-  capacity: 1,
-  active: 0,
-  ...o,
-});
+import { agentSlot as agent } from "../../testing/agent-slot.ts";
+import { candidateAgents, waitingReason } from "./match-agents.ts";
 
 describe("waitingReason", () => {
   const needs = { arch: "amd64", labels: { zone: "eu" } };
