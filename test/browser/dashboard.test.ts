@@ -25,7 +25,7 @@ import {
   SHOTS,
   watchPageErrors,
 } from "./support/page-tools.ts";
-import { seedDeps, seedFinishedBuild } from "./support/seed-builds.ts";
+import { seedDeps, seedDiffTrio } from "./support/seed-builds.ts";
 import { startKilnServer, type TKilnServer } from "./support/start-kiln-server.ts";
 
 const skip = hasChromium();
@@ -234,43 +234,7 @@ describe
         include: { versions: true },
       });
       const recipeVersionId = recipe.versions[0]!.id;
-      const pkgs = (n: number, v: string) =>
-        Array.from({ length: n }, (_, i) => ({
-          name: `pkg-${i}`,
-          version: `1.${i}-${v}`,
-          arch: "amd64",
-        }));
-      const older = await timed("seed older build", () =>
-        seedFinishedBuild(deps, actor, {
-          recipeVersionId,
-          lines: 2_000,
-          packages: [...pkgs(40, "1"), { name: "gone-later", version: "0.9" }],
-          artifacts: { "debian-vm.qcow2": 3 << 20 },
-          startedAgoMs: 3 * 3600_000,
-          speed: 1.2,
-        }),
-      );
-      const failed = await seedFinishedBuild(deps, actor, {
-        recipeVersionId,
-        lines: 3_000,
-        packages: [],
-        artifacts: {},
-        failAt: { phase: "install.d", element: "openssh-server", script: "50-openssh" },
-        startedAgoMs: 2 * 3600_000,
-      });
-      const big = await timed("seed 200k-line build", () =>
-        seedFinishedBuild(deps, actor, {
-          recipeVersionId,
-          lines: 200_000,
-          packages: [
-            ...pkgs(39, "1"),
-            { name: "pkg-39", version: "2.0-1", arch: "amd64" },
-            { name: "new-tool", version: "3.1" },
-          ],
-          artifacts: { "debian-vm.qcow2": 4 << 20, "debian-vm.raw": 1 << 20 },
-          startedAgoMs: 3600_000,
-        }),
-      );
+      const { older, failed, big } = await seedDiffTrio(deps, actor, recipeVersionId, timed);
 
       // The log viewer: all lines counted, only the visible ones in the DOM.
       await timed("open build page with 200k-line log", async () => {

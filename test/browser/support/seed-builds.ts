@@ -200,3 +200,55 @@ export async function seedFinishedBuild(
   await recordBuildEvent(deps, build.id, last.seq, last.event);
   return build;
 }
+
+const packagesAt = (n: number, version: string) =>
+  Array.from({ length: n }, (_, i) => ({
+    name: `pkg-${i}`,
+    version: `1.${i}-${version}`,
+    arch: "amd64",
+  }));
+
+/**
+ * The build page test's three finished builds of one recipe version: an older
+ * success, a failure in install.d, and the newest success with a 200k-line log
+ * whose package list differs from the older one's (for the diff).
+ */
+export async function seedDiffTrio(
+  deps: ServerDeps,
+  actor: Actor,
+  recipeVersionId: string,
+  timed: <T>(what: string, run: () => Promise<T>) => Promise<T>,
+) {
+  const older = await timed("seed older build", () =>
+    seedFinishedBuild(deps, actor, {
+      recipeVersionId,
+      lines: 2_000,
+      packages: [...packagesAt(40, "1"), { name: "gone-later", version: "0.9" }],
+      artifacts: { "debian-vm.qcow2": 3 << 20 },
+      startedAgoMs: 3 * 3600_000,
+      speed: 1.2,
+    }),
+  );
+  const failed = await seedFinishedBuild(deps, actor, {
+    recipeVersionId,
+    lines: 3_000,
+    packages: [],
+    artifacts: {},
+    failAt: { phase: "install.d", element: "openssh-server", script: "50-openssh" },
+    startedAgoMs: 2 * 3600_000,
+  });
+  const big = await timed("seed 200k-line build", () =>
+    seedFinishedBuild(deps, actor, {
+      recipeVersionId,
+      lines: 200_000,
+      packages: [
+        ...packagesAt(39, "1"),
+        { name: "pkg-39", version: "2.0-1", arch: "amd64" },
+        { name: "new-tool", version: "3.1" },
+      ],
+      artifacts: { "debian-vm.qcow2": 4 << 20, "debian-vm.raw": 1 << 20 },
+      startedAgoMs: 3600_000,
+    }),
+  );
+  return { older, failed, big };
+}
