@@ -66,13 +66,34 @@ function logLine(n: number, element: string): string {
   return `Unpacking pkg-${n} (1.${n % 13}.${n % 7}-1) over (1.${n % 13}.${n % 5}-1) ...`;
 }
 
+/**
+ * The agent seeded builds run on: registered, just seen and draining (the
+ * dispatcher hands it nothing). A build that is running with no live agent is
+ * one the server rightly takes for lost and queues again, clearing its log and
+ * events, so a seeded run must have one while it plays.
+ */
+async function seedAgent(deps: ServerDeps): Promise<string> {
+  const seen = { state: "DRAINING", draining: true, lastSeenAt: new Date() };
+  const agent = await deps.db.prisma.agent.upsert({
+    where: { name: "test-agent" },
+    update: seen,
+    create: { name: "test-agent", arch: "amd64", ...seen },
+  });
+  return agent.id;
+}
+
 /** Queue a build of the recipe version and play a whole run into it. Returns its id and number. */
 export async function seedFinishedBuild(
   deps: ServerDeps,
   actor: Actor,
   o: TSeedBuildOptions,
 ): Promise<{ id: string; number: number }> {
+  const agentId = await seedAgent(deps);
   const build = await createBuild(deps, actor, { recipeVersionId: o.recipeVersionId });
+  await deps.db.prisma.build.update({
+    where: { id: build.id },
+    data: { status: "ASSIGNED", agentId, assignedAt: new Date() },
+  });
   const speed = o.speed ?? 1;
   let t = Date.now() - o.startedAgoMs;
   let seq = 0;
